@@ -1,0 +1,3 @@
+from genesys_analytics.cli import main
+
+main()
