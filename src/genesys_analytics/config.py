@@ -1,0 +1,181 @@
+"""Regions, connection settings and reading them from the environment (and ``.env``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from genesys_analytics.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Region:
+    """One Genesys Cloud region: the SDK's key and the domain its hosts live under."""
+
+    key: str
+    domain: str
+
+    @property
+    def dashed(self) -> str:
+        return self.key.replace("_", "-")
+
+    @property
+    def api_url(self) -> str:
+        return f"https://api.{self.domain}"
+
+    @property
+    def login_url(self) -> str:
+        return f"https://login.{self.domain}"
+
+
+_REGION_DOMAINS = {
+    "us_east_1": "mypurecloud.com",
+    "eu_west_1": "mypurecloud.ie",
+    "ap_southeast_2": "mypurecloud.com.au",
+    "ap_northeast_1": "mypurecloud.jp",
+    "eu_central_1": "mypurecloud.de",
+    "us_west_2": "usw2.pure.cloud",
+    "ca_central_1": "cac1.pure.cloud",
+    "ap_northeast_2": "apne2.pure.cloud",
+    "eu_west_2": "euw2.pure.cloud",
+    "ap_south_1": "aps1.pure.cloud",
+    "us_east_2": "use2.us-gov-pure.cloud",
+    "sa_east_1": "sae1.pure.cloud",
+    "me_central_1": "mec1.pure.cloud",
+    "ap_northeast_3": "apne3.pure.cloud",
+    "eu_central_2": "euc2.pure.cloud",
+    "mx_central_1": "mxc1.pure.cloud",
+    "ap_southeast_1": "apse1.pure.cloud",
+}
+
+REGIONS: dict[str, Region] = {k: Region(k, d) for k, d in _REGION_DOMAINS.items()}
+DEFAULT_REGION = REGIONS["us_east_1"]
+
+
+def resolve_region(name: str | Region) -> Region:
+    """Accept ``us_east_1``, ``us-east-1``, ``mypurecloud.com`` or ``api.usw2.pure.cloud``."""
+    if isinstance(name, Region):
+        return name
+    text = name.strip().lower()
+    for prefix in ("https://", "http://"):
+        text = text.removeprefix(prefix)
+    text = text.rstrip("/")
+    for host_prefix in ("api.", "login."):
+        text = text.removeprefix(host_prefix)
+    key = text.replace("-", "_")
+    if key in REGIONS:
+        return REGIONS[key]
+    for region in REGIONS.values():
+        if region.domain == text:
+            return region
+    valid = ", ".join(f"{r.dashed} ({r.domain})" for r in REGIONS.values())
+    raise ConfigError(f"Unknown Genesys Cloud region {name!r}. Valid regions: {valid}.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where to connect and with which OAuth client. The secret never shows in a repr."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    region: Region = DEFAULT_REGION
+    base_url: str | None = None
+
+    @property
+    def api_url(self) -> str:
+        return (self.base_url or self.region.api_url).rstrip("/")
+
+    @property
+    def login_url(self) -> str:
+        return (self.base_url or self.region.login_url).rstrip("/")
+
+    @classmethod
+    def create(
+        cls,
+        client_id: str | None,
+        client_secret: str | None,
+        region: str | Region | None = None,
+        base_url: str | None = None,
+    ) -> Settings:
+        if not client_id or not client_secret:
+            raise ConfigError(_MISSING)
+        return cls(
+            client_id=client_id,
+            client_secret=client_secret,
+            region=resolve_region(region) if region else DEFAULT_REGION,
+            base_url=base_url or None,
+        )
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        dotenv_path: str | Path | None = None,
+        **overrides: str | Region | None,
+    ) -> Settings:
+        """Read settings from the environment, then ``.env`` in the working directory.
+
+        The real environment wins over ``.env``; keyword overrides win over both.
+        """
+        env = _merged_env(environ, dotenv_path)
+        values: dict[str, str | Region | None] = {
+            "client_id": _first(env, "GENESYS_CLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_ID"),
+            "client_secret": _first(
+                env, "GENESYS_CLIENT_SECRET", "GENESYSCLOUD_OAUTHCLIENT_SECRET"
+            ),
+            "region": _first(env, "GENESYS_REGION", "GENESYSCLOUD_REGION"),
+            "base_url": _first(env, "GENESYS_BASE_URL"),
+        }
+        unknown = set(overrides) - set(values)
+        if unknown:
+            raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        region = values["region"]
+        return cls.create(
+            client_id=_text(values["client_id"]),
+            client_secret=_text(values["client_secret"]),
+            region=region,
+            base_url=_text(values["base_url"]),
+        )
+
+    def with_base_url(self, base_url: str | None) -> Settings:
+        return replace(self, base_url=base_url)
+
+
+_MISSING = (
+    "No Genesys Cloud credentials: set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET "
+    "(and GENESYS_REGION, e.g. us-east-1) in the environment or in a .env file "
+    "(GENESYSCLOUD_OAUTHCLIENT_ID / GENESYSCLOUD_OAUTHCLIENT_SECRET / GENESYSCLOUD_REGION "
+    "also work). To try the tool without any, run `genesys-analytics demo`."
+)
+
+
+def _merged_env(
+    environ: Mapping[str, str] | None, dotenv_path: str | Path | None
+) -> dict[str, str]:
+    path = Path(dotenv_path) if dotenv_path is not None else Path.cwd() / ".env"
+    merged: dict[str, str] = {}
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ if environ is None else environ)
+    return merged
+
+
+def _first(env: Mapping[str, str], *names: str) -> str | None:
+    for name in names:
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
+
+
+def _text(value: str | Region | None) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+__all__ = ["DEFAULT_REGION", "REGIONS", "Region", "Settings", "resolve_region"]

@@ -1,0 +1,136 @@
+"""Emulator settings: every limit of decisions.md §6 and every fault, as one frozen value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+from genesys_analytics.errors import ConfigError
+from genesys_analytics.timeutil import UTC, parse_instant
+
+DEMO_CLIENT_ID = "demo-client"
+DEMO_CLIENT_SECRET = "demo-secret"
+
+# Fault name -> value used by ``--fault NAME`` without ``=VALUE``.
+# Probabilities for most; seconds for ``latency`` and ``token-expiry``.
+FAULT_DEFAULTS: Mapping[str, float | tuple[float, float]] = MappingProxyType(
+    {
+        "throttle": 0.05,
+        "server-errors": 0.05,
+        "latency": (0.05, 0.5),
+        "drop": 0.02,
+        "drift": 0.2,
+        "job-failure": 0.3,
+        "job-expiry": 0.3,
+        "token-expiry": 30.0,
+        "quota": 0.02,
+    }
+)
+_SECONDS_FAULTS = frozenset({"latency", "token-expiry"})
+
+
+def default_now() -> datetime:
+    """The current UTC time, floored to the hour (so a day's data stays reproducible)."""
+    return datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """Everything that shapes one emulator: data, credentials, limits and faults."""
+
+    seed: int = 7
+    days: int = 14
+    per_day: int = 500
+    now: datetime | None = None
+    host: str = "127.0.0.1"
+    port: int = 0
+    client_id: str = DEMO_CLIENT_ID
+    client_secret: str = field(default=DEMO_CLIENT_SECRET, repr=False)
+    # limits (decisions.md §6)
+    details_max_page_size: int = 100
+    deep_paging_cap: int = 100_000
+    max_days_unfiltered: int = 7
+    max_days_filtered: int = 31
+    job_max_page_size: int = 1000
+    max_concurrent_jobs: int = 5
+    job_run_seconds: float = 2.0
+    job_results_ttl: float = 3600.0
+    rate_limit: tuple[int, float] = (300, 60.0)
+    token_lifetime: int = 86_400
+    availability_lag: float = 3600.0
+    aggregates_max_buckets: int = 1000
+    token_error_status: int = 400
+    queues_max_page_size: int = 500
+    query_cache_seconds: float = 30.0
+    # faults: name -> probability, or seconds for latency / token-expiry
+    faults: Mapping[str, float | tuple[float, float]] = field(default_factory=dict)
+    fault_seed: int = 0
+
+    def __post_init__(self) -> None:
+        for name, value in self.faults.items():
+            check_fault(name, value)
+        count, seconds = self.rate_limit
+        if count < 1 or seconds <= 0:
+            raise ConfigError("rate_limit must be (N >= 1, SECONDS > 0).")
+        object.__setattr__(self, "faults", MappingProxyType(dict(self.faults)))
+        if self.now is not None:
+            object.__setattr__(self, "now", parse_instant(self.now))
+
+    def resolved_now(self) -> datetime:
+        return self.now if self.now is not None else default_now()
+
+    @property
+    def lag(self) -> timedelta:
+        return timedelta(seconds=self.availability_lag)
+
+
+def check_fault(name: str, value: float | tuple[float, float]) -> None:
+    """Raise ConfigError unless ``name`` is a known fault and ``value`` fits it."""
+    if name not in FAULT_DEFAULTS:
+        known = ", ".join(sorted(FAULT_DEFAULTS))
+        raise ConfigError(f"unknown fault {name!r}; known faults: {known}.")
+    if isinstance(value, tuple):
+        if name != "latency" or len(value) != 2 or not 0 <= value[0] <= value[1]:
+            raise ConfigError(f"fault {name!r} takes one number, or MIN-MAX for latency.")
+        return
+    if name in _SECONDS_FAULTS:
+        if value < 0:
+            raise ConfigError(f"fault {name!r} takes seconds >= 0, not {value}.")
+    elif not 0.0 <= value <= 1.0:
+        raise ConfigError(f"fault {name!r} takes a probability between 0 and 1, not {value}.")
+
+
+def parse_fault(text: str) -> tuple[str, float | tuple[float, float]]:
+    """Parse ``NAME`` or ``NAME=VALUE`` (``latency=MIN-MAX`` allowed)."""
+    name, sep, raw = text.partition("=")
+    name = name.strip().lower()
+    if name not in FAULT_DEFAULTS:
+        check_fault(name, 0.0)
+    value: float | tuple[float, float]
+    if not sep:
+        value = FAULT_DEFAULTS[name]
+    else:
+        try:
+            if name == "latency" and "-" in raw.strip().lstrip("-"):
+                lo, hi = raw.split("-", 1)
+                value = (float(lo), float(hi))
+            else:
+                value = float(raw)
+        except ValueError:
+            raise ConfigError(f"--fault {text!r}: {raw!r} is not a number.") from None
+    check_fault(name, value)
+    return name, value
+
+
+def parse_rate_limit(text: str) -> tuple[int, float]:
+    """Parse ``N/SECONDS`` (e.g. ``300/60``)."""
+    count, sep, seconds = text.partition("/")
+    try:
+        result = (int(count), float(seconds) if sep else 60.0)
+    except ValueError:
+        raise ConfigError(f"--rate-limit {text!r} is not N/SECONDS, e.g. 300/60.") from None
+    if result[0] < 1 or result[1] <= 0:
+        raise ConfigError(f"--rate-limit {text!r} needs N >= 1 and SECONDS > 0.")
+    return result

@@ -1,0 +1,370 @@
+"""The main job: plan → fetch chunks in parallel → trim → dedupe → sink, with checkpoints.
+
+Workers fetch chunks (one details query or one async job each) under the client's one
+shared limiter and stream pages of trimmed conversations through a bounded queue to a
+single writer (this thread), so memory is bounded by ``workers × page size``, not by the
+size of the export. A chunk is checkpointed in the sink only after all of its rows are
+written; anything not checkpointed is fetched again on ``--resume`` and upserted, so a
+crash at any moment loses nothing and doubles nothing (decisions.md §1, §3).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from genesys_analytics import queries
+from genesys_analytics.errors import (
+    GenesysError,
+    IncompleteExport,
+    JobFailed,
+    PaginationError,
+    ServerError,
+)
+from genesys_analytics.plan import Chunk, plan_chunks, split_chunk
+from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
+
+log = logging.getLogger(__name__)
+
+Method = Literal["auto", "query", "job"]
+DEEP_PAGING_CAP = 100_000
+CHUNK_ATTEMPTS = 3
+MAX_READS = 4
+
+
+class ChunkSink(Protocol):
+    """What the engine writes into: a store, a file sink, or a counter."""
+
+    def write(self, conversations: list[dict[str, Any]]) -> int: ...
+    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None: ...
+    def done_chunks(self) -> dict[str, dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    interval: Interval
+    method: Method = "auto"
+    workers: int = 4
+    resume: bool = False
+    incremental: bool = False
+    page_size: int = 100
+    job_page_size: int = 1000
+    live_margin: timedelta = timedelta(seconds=60)
+
+
+@dataclass
+class ExportStats:
+    chunks_planned: int = 0
+    chunks_done: int = 0
+    chunks_skipped: int = 0
+    chunks_split: int = 0
+    chunks_retried: int = 0
+    rereads: int = 0
+    pages: int = 0
+    conversations: int = 0
+    live_chunks: int = 0
+    methods: dict[str, int] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    def planned(self, chunks: int) -> None: ...
+    def page(self, conversations: int) -> None: ...
+    def chunk_done(self, chunk: Chunk) -> None: ...
+
+
+class _NoProgress:
+    def planned(self, chunks: int) -> None:
+        pass
+
+    def page(self, conversations: int) -> None:
+        pass
+
+    def chunk_done(self, chunk: Chunk) -> None:
+        pass
+
+
+REREAD = None  # yielded between the two reads of a chunk whose totalHits moved
+
+
+class _TooBig(Exception):
+    """A query chunk's first page reports more hits than the deep-paging cap allows."""
+
+
+def trim(conversations: list[dict[str, Any]], interval: Interval) -> list[dict[str, Any]]:
+    """Keep the conversations whose ``conversationStart`` lies in ``[start, end)``."""
+    lo, hi = fmt(interval.start), fmt(interval.end)
+    kept = []
+    for conv in conversations:
+        start = conv.get("conversationStart")
+        if not start:
+            continue
+        key = start if len(start) == 24 and start.endswith("Z") else fmt(parse_instant(start))
+        if lo <= key < hi:
+            kept.append(conv)
+    return kept
+
+
+def fetch_query_chunk(
+    client: Any, chunk: Chunk, *, page_size: int, stop: threading.Event
+) -> Iterator[list[dict[str, Any]] | None]:
+    """Page one details query; read it again while ``totalHits`` moved during a read.
+
+    Conversations inserted before the current page while paging are missed by that
+    read (and shift others onto two pages); a read during which ``totalHits`` held
+    still saw everything. The sink merges the reads by ``conversationId``.
+    """
+    body = queries.details_query(chunk.interval, page_size=page_size)
+    for attempt in range(1, MAX_READS + 1):
+        totals: set[int] = set()
+        for page in client.details_pages(body, page_size=page_size):
+            if stop.is_set():
+                return
+            totals.add(page.total_hits)
+            if page.number == 1 and page.total_hits > DEEP_PAGING_CAP:
+                raise _TooBig(chunk.key)
+            yield trim(page.conversations, chunk.interval)
+        if len(totals) <= 1:
+            return
+        log.info("totalHits moved while paging %s (%s); reading it again", chunk.key, totals)
+        if attempt < MAX_READS:
+            yield REREAD
+    raise PaginationError(
+        f"totalHits kept moving over {MAX_READS} reads of {chunk.interval}; "
+        "the interval is still receiving data."
+    )
+
+
+def fetch_job_chunk(
+    client: Any, chunk: Chunk, *, page_size: int, stop: threading.Event
+) -> Iterator[list[dict[str, Any]]]:
+    """Run one async job; yield its results in batches."""
+    batch: list[dict[str, Any]] = []
+    results = client.conversation_job(chunk.interval.start, chunk.interval.end, page_size=page_size)
+    try:
+        for conv in results:
+            if stop.is_set():
+                return
+            batch.append(conv)
+            if len(batch) >= page_size:
+                yield trim(batch, chunk.interval)
+                batch = []
+        if batch:
+            yield trim(batch, chunk.interval)
+    finally:
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+
+
+def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
+    spans = []
+    for meta in done.values():
+        if meta.get("live"):
+            continue
+        try:
+            spans.append(Interval.of(meta["start"], meta["end"]))
+        except (KeyError, GenesysError):
+            continue
+    return sorted(spans)
+
+
+def subtract(interval: Interval, covered: list[Interval]) -> list[Interval]:
+    """The parts of ``interval`` that no interval of ``covered`` covers."""
+    gaps: list[Interval] = []
+    cursor = interval.start
+    for span in sorted(covered):
+        if span.end <= cursor or span.start >= interval.end:
+            continue
+        if span.start > cursor:
+            gaps.append(Interval(cursor, min(span.start, interval.end)))
+        cursor = max(cursor, span.end)
+        if cursor >= interval.end:
+            break
+    if cursor < interval.end:
+        gaps.append(Interval(cursor, interval.end))
+    return gaps
+
+
+def incremental_start(done: dict[str, dict[str, Any]]) -> datetime | None:
+    """Where an incremental run continues: the first live chunk, else the end of the last one."""
+    live = [parse_instant(m["start"]) for m in done.values() if m.get("live") and "start" in m]
+    if live:
+        return min(live)
+    ends = [parse_instant(m["end"]) for m in done.values() if "end" in m]
+    return max(ends) if ends else None
+
+
+class Exporter:
+    """Runs one export of ``request.interval`` from ``client`` into ``sink``."""
+
+    def __init__(
+        self,
+        client: Any,
+        request: ExportRequest,
+        *,
+        progress: Progress | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.client = client
+        self.request = request
+        self.progress = progress or _NoProgress()
+        self.now = now or (lambda: datetime.now(UTC))
+        self.stats = ExportStats()
+        self._stop = threading.Event()
+
+    # -- planning -----------------------------------------------------------------
+    def plan(self, done: dict[str, dict[str, Any]]) -> list[Chunk]:
+        req = self.request
+        pieces = [req.interval]
+        if req.resume or req.incremental:
+            pieces = subtract(req.interval, _covered(done))
+            self.stats.chunks_skipped = len(done)
+        availability: datetime | None = None
+        if req.method in ("auto", "job"):
+            availability = self.client.job_availability()
+        chunks: list[Chunk] = []
+        for piece in pieces:
+            method = req.method
+            if method == "job" and availability is not None and piece.end > availability:
+                # Jobs cannot see data newer than the data lake; read that part with queries.
+                method = "auto"
+            chunks.extend(plan_chunks(piece, probe=None, method=method, availability=availability))
+        return chunks
+
+    # -- running ------------------------------------------------------------------
+    def run(self, sink: ChunkSink) -> ExportStats:
+        done = sink.done_chunks() if (self.request.resume or self.request.incremental) else {}
+        chunks = self.plan(done)
+        self.stats.chunks_planned = len(chunks)
+        self.progress.planned(len(chunks))
+        if not chunks:
+            return self.stats
+        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(
+            maxsize=max(4, 2 * self.request.workers)
+        )
+        attempts: dict[str, int] = {}
+        pending = 0
+        with ThreadPoolExecutor(
+            max_workers=max(1, self.request.workers), thread_name_prefix="chunk"
+        ) as pool:
+
+            def submit(chunk: Chunk) -> None:
+                nonlocal pending
+                pending += 1
+                pool.submit(self._work, chunk, outbox)
+
+            for chunk in chunks:
+                submit(chunk)
+            try:
+                while pending:
+                    kind, chunk, payload = outbox.get()
+                    if kind == "page":
+                        written = sink.write(payload) if payload else 0
+                        self.stats.pages += 1
+                        self.stats.conversations += written
+                        self.progress.page(len(payload))
+                    elif kind == "reread":
+                        self.stats.rereads += 1
+                    elif kind == "done":
+                        pending -= 1
+                        meta = self._meta(chunk, payload)
+                        sink.checkpoint(chunk.key, meta)
+                        log.info("checkpointed chunk %s (%d conversations)", chunk.key, payload)
+                        self.stats.chunks_done += 1
+                        self.stats.methods[chunk.method] = (
+                            self.stats.methods.get(chunk.method, 0) + 1
+                        )
+                        self.stats.live_chunks += int(meta["live"])
+                        self.progress.chunk_done(chunk)
+                    elif kind == "error":
+                        pending -= 1
+                        for retry in self._recover(chunk, payload, attempts):
+                            submit(retry)
+            except BaseException:
+                self._stop.set()
+                _drain(outbox)
+                raise
+        return self.stats
+
+    def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
+        """Decide what to do with a chunk that failed: split it, retry it, or give up."""
+        if isinstance(exc, _TooBig) or (isinstance(exc, ServerError) and exc.status == 504):
+            parts = split_chunk(chunk)
+            if len(parts) > 1:
+                self.stats.chunks_split += 1
+                self.stats.chunks_planned += len(parts) - 1
+                self.progress.planned(self.stats.chunks_planned)
+                return parts
+        if isinstance(exc, ServerError | PaginationError | JobFailed | _TooBig):
+            n = attempts.get(chunk.key, 0) + 1
+            attempts[chunk.key] = n
+            if n < CHUNK_ATTEMPTS:
+                self.stats.chunks_retried += 1
+                log.warning("chunk %s failed (%s); fetching it again", chunk.key, exc)
+                return [chunk]
+            self._stop.set()
+            raise IncompleteExport(
+                f"chunk {chunk.interval} ({chunk.method}) could not be read completely after "
+                f"{n} attempts: {exc}. Run the same command with --resume to continue."
+            ) from exc
+        self._stop.set()
+        raise exc
+
+    def _meta(self, chunk: Chunk, conversations: int) -> dict[str, Any]:
+        live = chunk.interval.end > self.now() - self.request.live_margin
+        return {
+            "start": fmt(chunk.interval.start),
+            "end": fmt(chunk.interval.end),
+            "method": chunk.method,
+            "conversations": conversations,
+            "live": live,
+            "finished_at": fmt(self.now()),
+        }
+
+    def _work(self, chunk: Chunk, outbox: queue.Queue[tuple[str, Chunk, Any]]) -> None:
+        req = self.request
+        count = 0
+        try:
+            if chunk.method == "query":
+                pages = fetch_query_chunk(
+                    self.client, chunk, page_size=req.page_size, stop=self._stop
+                )
+            else:
+                pages = fetch_job_chunk(
+                    self.client, chunk, page_size=req.job_page_size, stop=self._stop
+                )
+            for page in pages:
+                if page is REREAD:
+                    self._put(outbox, ("reread", chunk, None))
+                    continue
+                count += len(page)
+                self._put(outbox, ("page", chunk, page))
+            if not self._stop.is_set():
+                self._put(outbox, ("done", chunk, count))
+        except BaseException as exc:  # handed to the writer, which decides
+            if not self._stop.is_set():
+                self._put(outbox, ("error", chunk, exc))
+
+    def _put(
+        self, outbox: queue.Queue[tuple[str, Chunk, Any]], item: tuple[str, Chunk, Any]
+    ) -> None:
+        while not self._stop.is_set():
+            try:
+                outbox.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+
+def _drain(outbox: queue.Queue[Any]) -> None:
+    try:
+        while True:
+            outbox.get_nowait()
+    except queue.Empty:
+        pass

@@ -1,0 +1,189 @@
+"""Query bodies: the only place API field names are spelled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from genesys_analytics.timeutil import Interval
+
+DETAILS_QUERY = "/api/v2/analytics/conversations/details/query"
+DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
+JOB_AVAILABILITY = "/api/v2/analytics/conversations/details/jobs/availability"
+AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
+CONVERSATION = "/api/v2/analytics/conversations/{conversation_id}/details"
+QUEUES = "/api/v2/routing/queues"
+
+CONVERSATIONS = "conversations"
+TOTAL_HITS = "totalHits"
+CONVERSATION_ID = "conversationId"
+CONVERSATION_START = "conversationStart"
+
+Values = str | Sequence[str] | None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Keyword filters shared by every query; ``None`` means "no filter on this"."""
+
+    media_type: Values = None
+    queue_id: Values = None
+    direction: Values = None
+    user_id: Values = None
+    originating_direction: Values = None
+    ongoing: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == Filters()
+
+
+_SEGMENT_DIMENSIONS = {
+    "media_type": "mediaType",
+    "queue_id": "queueId",
+    "direction": "direction",
+    "user_id": "userId",
+}
+
+
+def _values(value: Values) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _matches(dimension: str, values: list[str]) -> list[dict[str, Any]]:
+    return [
+        {"type": "dimension", "dimension": dimension, "operator": "matches", "value": v}
+        for v in values
+    ]
+
+
+def _segment_filters(f: Filters) -> list[dict[str, Any]]:
+    out = []
+    for attr, dimension in _SEGMENT_DIMENSIONS.items():
+        values = _values(getattr(f, attr))
+        if values:
+            out.append({"type": "or", "predicates": _matches(dimension, values)})
+    return out
+
+
+def _conversation_filters(f: Filters) -> list[dict[str, Any]]:
+    out = []
+    values = _values(f.originating_direction)
+    if values:
+        out.append({"type": "or", "predicates": _matches("originatingDirection", values)})
+    if f.ongoing is not None:
+        operator = "notExists" if f.ongoing else "exists"
+        predicate = {"type": "dimension", "dimension": "conversationEnd", "operator": operator}
+        out.append({"type": "and", "predicates": [predicate]})
+    return out
+
+
+def _detail_body(interval: Interval, order: str, f: Filters) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "interval": interval.iso(),
+        "order": order,
+        "orderBy": "conversationStart",
+    }
+    segment, conversation = _segment_filters(f), _conversation_filters(f)
+    if segment:
+        body["segmentFilters"] = segment
+    if conversation:
+        body["conversationFilters"] = conversation
+    return body
+
+
+def details_query(
+    interval: Interval,
+    *,
+    page_size: int = 100,
+    page_number: int = 1,
+    order: str = "asc",
+    **filters: Any,
+) -> dict[str, Any]:
+    """Body of ``POST .../conversations/details/query``."""
+    body = _detail_body(interval, order, Filters(**filters))
+    body["paging"] = {"pageSize": page_size, "pageNumber": page_number}
+    return body
+
+
+def with_paging(body: dict[str, Any], *, page_size: int, page_number: int) -> dict[str, Any]:
+    return {**body, "paging": {"pageSize": page_size, "pageNumber": page_number}}
+
+
+def job_query(
+    interval: Interval,
+    *,
+    start_of_day: bool = True,
+    order: str = "asc",
+    limit: int | None = None,
+    **filters: Any,
+) -> dict[str, Any]:
+    """Body of ``POST .../conversations/details/jobs``."""
+    body = _detail_body(interval, order, Filters(**filters))
+    body["startOfDayIntervalMatching"] = start_of_day
+    if limit is not None:
+        body["limit"] = limit
+    return body
+
+
+def aggregates_query(
+    interval: Interval,
+    *,
+    granularity: str | None = None,
+    group_by: Sequence[str] = ("mediaType",),
+    metrics: Sequence[str] = ("nOffered", "nConnected"),
+    filters: Filters | None = None,
+    time_zone: str | None = None,
+) -> dict[str, Any]:
+    """Body of ``POST .../conversations/aggregates/query``."""
+    body: dict[str, Any] = {
+        "interval": interval.iso(),
+        "groupBy": list(group_by),
+        "metrics": list(metrics),
+    }
+    if granularity:
+        body["granularity"] = granularity
+    if time_zone:
+        body["timeZone"] = time_zone
+    f = filters or Filters()
+    clauses = []
+    for attr, dimension in {
+        **_SEGMENT_DIMENSIONS,
+        "originating_direction": "originatingDirection",
+    }.items():
+        values = _values(getattr(f, attr))
+        if values:
+            clauses.append({"type": "or", "predicates": _matches(dimension, values)})
+    if clauses:
+        body["filter"] = {"type": "and", "clauses": clauses}
+    return body
+
+
+def total_hits(body: Any) -> int:
+    value = body.get(TOTAL_HITS) if isinstance(body, dict) else None
+    return int(value) if isinstance(value, (int, float)) else 0
+
+
+def conversations_of(body: Any) -> list[dict[str, Any]]:
+    value = body.get(CONVERSATIONS) if isinstance(body, dict) else None
+    return value if isinstance(value, list) else []
+
+
+__all__ = [
+    "AGGREGATES_QUERY",
+    "CONVERSATION",
+    "DETAILS_JOBS",
+    "DETAILS_QUERY",
+    "JOB_AVAILABILITY",
+    "QUEUES",
+    "Filters",
+    "aggregates_query",
+    "conversations_of",
+    "details_query",
+    "job_query",
+    "total_hits",
+    "with_paging",
+]

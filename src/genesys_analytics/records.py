@@ -1,0 +1,312 @@
+"""Flatten analytics conversation records into table rows (pure: no I/O).
+
+One conversation dict, exactly as the API returns it, becomes one row of
+``conversations`` plus rows of ``participants``, ``sessions``, ``segments`` and
+``session_metrics``. :data:`SCHEMA` is the one place that names the columns and their
+DuckDB types; sinks and reports build on it.
+
+Rules: a missing key becomes ``None`` (SQL NULL); enum-like strings (mediaType, purpose,
+segmentType, ...) pass through untouched, known or not; the ``raw`` column keeps the
+conversation losslessly as JSON text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+import orjson
+
+UTC = timezone.utc
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # the logical key; only ``conversations`` enforces it in DuckDB
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _t(name: str, key: tuple[str, ...], *cols: tuple[str, str]) -> Table:
+    return Table(name, tuple(Column(n, t) for n, t in cols), key)
+
+
+CONVERSATIONS = _t(
+    "conversations",
+    ("conversation_id",),
+    ("conversation_id", "VARCHAR"),
+    ("conversation_start", "TIMESTAMPTZ"),
+    ("conversation_end", "TIMESTAMPTZ"),
+    ("ongoing", "BOOLEAN"),
+    ("originating_direction", "VARCHAR"),
+    ("media_types", "VARCHAR[]"),
+    ("division_ids", "VARCHAR[]"),
+    ("queue_ids", "VARCHAR[]"),
+    ("participant_count", "INTEGER"),
+    ("duration_ms", "BIGINT"),
+    ("conversation_date", "DATE"),
+    ("raw", "JSON"),
+)
+PARTICIPANTS = _t(
+    "participants",
+    ("conversation_id", "participant_id"),
+    ("conversation_id", "VARCHAR"),
+    ("participant_id", "VARCHAR"),
+    ("purpose", "VARCHAR"),
+    ("user_id", "VARCHAR"),
+    ("participant_name", "VARCHAR"),
+    ("attributes", "JSON"),
+)
+SESSIONS = _t(
+    "sessions",
+    ("conversation_id", "session_id"),
+    ("conversation_id", "VARCHAR"),
+    ("participant_id", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("media_type", "VARCHAR"),
+    ("direction", "VARCHAR"),
+    ("ani", "VARCHAR"),
+    ("dnis", "VARCHAR"),
+)
+SEGMENTS = _t(
+    "segments",
+    ("conversation_id", "session_id", "segment_index"),
+    ("conversation_id", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("segment_index", "INTEGER"),
+    ("segment_type", "VARCHAR"),
+    ("segment_start", "TIMESTAMPTZ"),
+    ("segment_end", "TIMESTAMPTZ"),
+    ("queue_id", "VARCHAR"),
+    ("wrap_up_code", "VARCHAR"),
+    ("disconnect_type", "VARCHAR"),
+)
+SESSION_METRICS = _t(
+    "session_metrics",
+    ("conversation_id", "session_id", "name", "emit_date"),
+    ("conversation_id", "VARCHAR"),
+    ("session_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("value", "BIGINT"),
+    ("emit_date", "TIMESTAMPTZ"),
+)
+
+#: Every table, in the order a sink creates and fills them (``conversations`` first).
+SCHEMA: dict[str, Table] = {
+    t.name: t for t in (CONVERSATIONS, PARTICIPANTS, SESSIONS, SEGMENTS, SESSION_METRICS)
+}
+
+Row = tuple[Any, ...]
+
+
+@dataclass
+class Rows:
+    """Row tuples per table, each tuple in the column order of :data:`SCHEMA`."""
+
+    conversations: list[Row] = field(default_factory=list)
+    participants: list[Row] = field(default_factory=list)
+    sessions: list[Row] = field(default_factory=list)
+    segments: list[Row] = field(default_factory=list)
+    session_metrics: list[Row] = field(default_factory=list)
+
+    def table(self, name: str) -> list[Row]:
+        rows: list[Row] = getattr(self, name)
+        return rows
+
+    def extend(self, other: Rows) -> None:
+        for name in SCHEMA:
+            self.table(name).extend(other.table(name))
+
+    def __len__(self) -> int:
+        return len(self.conversations)
+
+
+def parse_ts(value: Any) -> datetime | None:
+    """Parse an API timestamp (``...Z`` or an offset) into an aware UTC datetime, else None."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
+    try:
+        dt = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value) if isinstance(value, int) else round(value)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _distinct(values: Iterable[Any]) -> list[str]:
+    return sorted({v for v in values if isinstance(v, str)})
+
+
+def flatten(conv: dict[str, Any]) -> Rows:
+    """Turn one conversation record into rows for every table."""
+    rows = Rows()
+    flatten_into(conv, rows)
+    return rows
+
+
+def flatten_many(convs: Iterable[dict[str, Any]]) -> Rows:
+    rows = Rows()
+    for conv in convs:
+        flatten_into(conv, rows)
+    return rows
+
+
+def _keep_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def flatten_into(conv: dict[str, Any], rows: Rows, *, parse_times: bool = True) -> None:
+    """Append the rows of ``conv`` to ``rows`` (the batch-friendly form of :func:`flatten`).
+
+    ``parse_times=False`` is the fast path for a store that parses timestamps itself:
+    segment and metric timestamps stay the API's ISO strings (about half the cost of
+    flattening); the ``conversations`` row is always parsed.
+    """
+    ts = parse_ts if parse_times else _keep_text
+    cid = _str(conv.get("conversationId"))
+    start = parse_ts(conv.get("conversationStart"))
+    end = parse_ts(conv.get("conversationEnd"))
+    media: set[str] = set()
+    queues: set[str] = set()
+    participants = [p for p in _list(conv.get("participants")) if isinstance(p, dict)]
+    for p in participants:
+        pid = _str(p.get("participantId"))
+        attrs = p.get("attributes")
+        rows.participants.append(
+            (
+                cid,
+                pid,
+                _str(p.get("purpose")),
+                _str(p.get("userId")),
+                _str(p.get("participantName")),
+                orjson.dumps(attrs).decode() if attrs is not None else None,
+            )
+        )
+        for s in _list(p.get("sessions")):
+            if not isinstance(s, dict):
+                continue
+            sid = _str(s.get("sessionId"))
+            mt = _str(s.get("mediaType"))
+            if mt is not None:
+                media.add(mt)
+            rows.sessions.append(
+                (
+                    cid,
+                    pid,
+                    sid,
+                    mt,
+                    _str(s.get("direction")),
+                    _str(s.get("ani")),
+                    _str(s.get("dnis")),
+                )
+            )
+            _segments(cid, sid, s, rows, queues, ts)
+            for m in _list(s.get("metrics")):
+                if isinstance(m, dict):
+                    rows.session_metrics.append(
+                        (
+                            cid,
+                            sid,
+                            _str(m.get("name")),
+                            _int(m.get("value")),
+                            ts(m.get("emitDate")),
+                        )
+                    )
+    duration = None if start is None or end is None else round((end - start).total_seconds() * 1000)
+    raw = orjson.dumps(conv).decode()
+    rows.conversations.append(
+        (
+            cid,
+            start,
+            end,
+            end is None,
+            _str(conv.get("originatingDirection")),
+            sorted(media),
+            list(dict.fromkeys(v for v in _list(conv.get("divisionIds")) if isinstance(v, str))),
+            sorted(queues),
+            len(participants),
+            duration,
+            conversation_date(start),
+            raw,
+        )
+    )
+
+
+def _segments(
+    cid: str | None,
+    sid: str | None,
+    s: dict[str, Any],
+    rows: Rows,
+    queues: set[str],
+    ts: Callable[[Any], Any],
+) -> None:
+    for i, seg in enumerate(_list(s.get("segments"))):
+        if not isinstance(seg, dict):
+            continue
+        qid = _str(seg.get("queueId"))
+        if qid is not None:
+            queues.add(qid)
+        rows.segments.append(
+            (
+                cid,
+                sid,
+                i,
+                _str(seg.get("segmentType")),
+                ts(seg.get("segmentStart")),
+                ts(seg.get("segmentEnd")),
+                qid,
+                _str(seg.get("wrapUpCode")),
+                _str(seg.get("disconnectType")),
+            )
+        )
+
+
+def conversation_date(start: datetime | None) -> date | None:
+    """The UTC day of ``conversationStart``: the partition key of file outputs."""
+    return None if start is None else start.astimezone(UTC).date()
+
+
+__all__ = [
+    "CONVERSATIONS",
+    "PARTICIPANTS",
+    "SCHEMA",
+    "SEGMENTS",
+    "SESSIONS",
+    "SESSION_METRICS",
+    "Column",
+    "Rows",
+    "Table",
+    "conversation_date",
+    "flatten",
+    "flatten_into",
+    "flatten_many",
+    "parse_ts",
+]

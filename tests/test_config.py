@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from genesys_analytics.config import REGIONS, Settings, resolve_region
+from genesys_analytics.errors import ConfigError
+
+
+def test_seventeen_regions_with_api_and_login_hosts() -> None:
+    assert len(REGIONS) == 17
+    usw2 = REGIONS["us_west_2"]
+    assert usw2.api_url == "https://api.usw2.pure.cloud"
+    assert usw2.login_url == "https://login.usw2.pure.cloud"
+    assert REGIONS["us_east_2"].api_url == "https://api.use2.us-gov-pure.cloud"
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("us_east_1", "us_east_1"),
+        ("us-east-1", "us_east_1"),
+        ("mypurecloud.com", "us_east_1"),
+        ("usw2.pure.cloud", "us_west_2"),
+        ("EU-WEST-1", "eu_west_1"),
+        ("mypurecloud.com.au", "ap_southeast_2"),
+        ("https://api.mypurecloud.de/", "eu_central_1"),
+    ],
+)
+def test_region_spellings(name: str, key: str) -> None:
+    assert resolve_region(name).key == key
+
+
+def test_unknown_region_lists_valid_ones() -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve_region("mars-north-1")
+    text = str(info.value)
+    assert "mars-north-1" in text
+    assert "us-east-1" in text and "usw2.pure.cloud" in text and "mx-central-1" in text
+
+
+def test_from_env_primary_names() -> None:
+    env = {"GENESYS_CLIENT_ID": "id", "GENESYS_CLIENT_SECRET": "sec", "GENESYS_REGION": "eu-west-2"}
+    s = Settings.from_env(env, dotenv_path="/nonexistent/.env")
+    assert (s.client_id, s.client_secret, s.region.key) == ("id", "sec", "eu_west_2")
+    assert s.api_url == "https://api.euw2.pure.cloud"
+    assert s.login_url == "https://login.euw2.pure.cloud"
+
+
+def test_from_env_fallback_names_and_primary_wins() -> None:
+    env = {
+        "GENESYSCLOUD_OAUTHCLIENT_ID": "old-id",
+        "GENESYSCLOUD_OAUTHCLIENT_SECRET": "old-sec",
+        "GENESYSCLOUD_REGION": "mypurecloud.jp",
+    }
+    s = Settings.from_env(env, dotenv_path="/nonexistent/.env")
+    assert (s.client_id, s.client_secret, s.region.key) == ("old-id", "old-sec", "ap_northeast_1")
+    s2 = Settings.from_env({**env, "GENESYS_CLIENT_ID": "new-id"}, dotenv_path="/x/.env")
+    assert s2.client_id == "new-id" and s2.client_secret == "old-sec"
+
+
+def test_base_url_is_used_for_login_and_api() -> None:
+    env = {
+        "GENESYS_CLIENT_ID": "i",
+        "GENESYS_CLIENT_SECRET": "s",
+        "GENESYS_BASE_URL": "http://127.0.0.1:9/",
+    }
+    s = Settings.from_env(env, dotenv_path="/nonexistent/.env")
+    assert s.api_url == s.login_url == "http://127.0.0.1:9"
+
+
+def test_dotenv_loaded_without_overriding_real_env(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "GENESYS_CLIENT_ID=from-file\nGENESYS_CLIENT_SECRET=file-secret\nGENESYS_REGION=usw2.pure.cloud\n"
+    )
+    s = Settings.from_env({"GENESYS_CLIENT_ID": "from-env"}, dotenv_path=dotenv)
+    assert s.client_id == "from-env"
+    assert s.client_secret == "file-secret"
+    assert s.region.key == "us_west_2"
+
+
+def test_dotenv_in_cwd_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("GENESYS_CLIENT_ID=cwd-id\nGENESYS_CLIENT_SECRET=cwd-secret\n")
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({})
+    assert s.client_id == "cwd-id"
+    assert s.region.key == "us_east_1"
+
+
+def test_overrides_win() -> None:
+    env = {"GENESYS_CLIENT_ID": "i", "GENESYS_CLIENT_SECRET": "s", "GENESYS_REGION": "us-east-1"}
+    s = Settings.from_env(env, dotenv_path="/x/.env", region="ca-central-1")
+    assert s.region.key == "ca_central_1"
+    with pytest.raises(TypeError):
+        Settings.from_env(env, dotenv_path="/x/.env", colour="red")
+
+
+def test_missing_credentials_names_variables_and_demo() -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({"GENESYS_CLIENT_ID": "only-id"}, dotenv_path="/nonexistent/.env")
+    text = str(info.value)
+    assert "GENESYS_CLIENT_ID" in text and "GENESYS_CLIENT_SECRET" in text
+    assert "genesys-analytics demo" in text
+
+
+def test_repr_hides_secret() -> None:
+    s = Settings.create("my-id", "super-secret-xyz", "us-east-1")
+    assert "super-secret-xyz" not in repr(s)
+    assert "my-id" in repr(s)
