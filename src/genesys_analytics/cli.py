@@ -123,8 +123,9 @@ def cli(ctx: click.Context, quiet: bool, verbose: int) -> None:
 
 
 def _register() -> None:
-    from genesys_analytics.commands import demo, export, volume
+    from genesys_analytics.commands import demo, export
     from genesys_analytics.emulator.command import emulator
+    from genesys_analytics.volume_command import volume
 
     for command in (volume, export, demo, emulator):
         cli.add_command(command)
