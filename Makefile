@@ -20,6 +20,16 @@ demo: $(STAMP)
 
 check: lint typecheck
 
+$(VENV)/.bench: $(STAMP)
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(VENV)/.bench
+
+bench: $(VENV)/.bench
+	$(BIN)/python -m bench.run
+
+bench-quick: $(VENV)/.bench
+	$(BIN)/python -m bench.run --quick
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench

@@ -1,5 +1,6 @@
 """genesys-analytics: conversation analytics out of Genesys Cloud CX, complete and paced."""
 
+from genesys_analytics.client import Client, DetailsPage
 from genesys_analytics.errors import (
     AuthError,
     BadQuery,
@@ -18,6 +19,8 @@ __version__ = "0.1.0"
 __all__ = [
     "AuthError",
     "BadQuery",
+    "Client",
+    "DetailsPage",
     "ConfigError",
     "GenesysError",
     "IncompleteExport",

@@ -223,8 +223,11 @@ class Exporter:
         req = self.request
         pieces = [req.interval]
         if req.resume or req.incremental:
-            pieces = subtract(req.interval, _covered(done))
-            self.stats.chunks_skipped = len(done)
+            covered = _covered(done)
+            pieces = subtract(req.interval, covered)
+            self.stats.chunks_skipped = sum(
+                1 for span in covered if span.start < req.interval.end and span.end > req.interval.start
+            )
         availability: datetime | None = None
         if req.method in ("auto", "job"):
             availability = self.client.job_availability()

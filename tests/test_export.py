@@ -1,0 +1,226 @@
+"""The export engine's pure parts and its loop, with a fake client and an in-memory sink."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from genesys_analytics.client import DetailsPage
+from genesys_analytics.errors import AuthError, IncompleteExport, ServerError
+from genesys_analytics.export import (
+    Exporter,
+    ExportRequest,
+    incremental_start,
+    subtract,
+    trim,
+)
+from genesys_analytics.timeutil import Interval, fmt, parse_instant
+
+UTC = timezone.utc
+DAY = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def conv(cid: str, start: datetime, end: datetime | None = None) -> dict[str, Any]:
+    c: dict[str, Any] = {"conversationId": cid, "conversationStart": fmt(start)}
+    if end:
+        c["conversationEnd"] = fmt(end)
+    return c
+
+
+def test_trim_is_half_open() -> None:
+    iv = Interval(DAY, DAY + timedelta(hours=1))
+    convs = [
+        conv("a", DAY - timedelta(milliseconds=1)),
+        conv("b", DAY),
+        conv("c", DAY + timedelta(minutes=59, seconds=59, milliseconds=999)),
+        conv("d", DAY + timedelta(hours=1)),
+        {"conversationId": "e", "conversationStart": "2024-05-01T00:30:00+00:00"},
+    ]
+    assert [c["conversationId"] for c in trim(convs, iv)] == ["b", "c", "e"]
+
+
+def test_subtract_gaps() -> None:
+    iv = Interval(DAY, DAY + timedelta(days=4))
+    covered = [
+        Interval(DAY + timedelta(days=1), DAY + timedelta(days=2)),
+        Interval(DAY - timedelta(days=1), DAY + timedelta(hours=6)),
+    ]
+    gaps = subtract(iv, covered)
+    assert gaps == [
+        Interval(DAY + timedelta(hours=6), DAY + timedelta(days=1)),
+        Interval(DAY + timedelta(days=2), DAY + timedelta(days=4)),
+    ]
+    assert subtract(iv, [iv]) == []
+    assert subtract(iv, []) == [iv]
+
+
+def test_incremental_start_prefers_first_live_chunk() -> None:
+    done = {
+        "a": {"start": fmt(DAY), "end": fmt(DAY + timedelta(days=1)), "live": False},
+        "b": {
+            "start": fmt(DAY + timedelta(days=1)),
+            "end": fmt(DAY + timedelta(days=2)),
+            "live": True,
+        },
+    }
+    assert incremental_start(done) == DAY + timedelta(days=1)
+    done["b"]["live"] = False
+    assert incremental_start(done) == DAY + timedelta(days=2)
+    assert incremental_start({}) is None
+
+
+class MemorySink:
+    def __init__(self, done: dict[str, dict[str, Any]] | None = None) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.writes = 0
+        self.checkpoints: dict[str, dict[str, Any]] = dict(done or {})
+
+    def write(self, conversations: list[dict[str, Any]]) -> int:
+        self.writes += len(conversations)
+        for c in conversations:
+            self.rows[c["conversationId"]] = c
+        return len(conversations)
+
+    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None:
+        self.checkpoints[chunk_key] = meta
+
+    def done_chunks(self) -> dict[str, dict[str, Any]]:
+        return dict(self.checkpoints)
+
+
+class FakeClient:
+    """Serves a fixed set of conversations through details pages; can fail or drift."""
+
+    def __init__(self, convs: list[dict[str, Any]], page_size: int = 2) -> None:
+        self.convs = sorted(convs, key=lambda c: c["conversationStart"])
+        self.page_size = page_size
+        self.queries: list[str] = []
+        self.fail_first: dict[str, BaseException] = {}
+        self.drift: dict[str, dict[str, Any]] = {}
+        self.lock = threading.Lock()
+
+    def job_availability(self) -> datetime:
+        return DAY - timedelta(days=30)
+
+    def details_pages(self, body: dict[str, Any], *, page_size: int) -> Iterator[DetailsPage]:
+        iv = Interval.parse(body["interval"])
+        with self.lock:
+            self.queries.append(body["interval"])
+            exc = self.fail_first.pop(body["interval"], None)
+        if exc is not None:
+            raise exc
+        days = set(iv.days_touched())
+        matched = [c for c in self.convs if parse_instant(c["conversationStart"]).date() in days]
+        number = 0
+        while True:
+            number += 1
+            extra = self.drift.pop(body["interval"], None) if number == 2 else None
+            if extra is not None:
+                matched.insert(0, extra)
+                self.convs.append(extra)
+            page = matched[(number - 1) * self.page_size : number * self.page_size]
+            if not page:
+                return
+            yield DetailsPage(number, len(matched), page)
+
+
+def _convs(n: int) -> list[dict[str, Any]]:
+    return [conv(f"c{i:03d}", DAY + timedelta(hours=5 * i)) for i in range(n)]
+
+
+def test_exporter_reads_every_conversation_exactly_once() -> None:
+    convs = _convs(20)
+    client = FakeClient(convs)
+    sink = MemorySink()
+    iv = Interval(DAY + timedelta(hours=3), DAY + timedelta(days=3))
+    stats = Exporter(client, ExportRequest(iv, method="query", workers=3)).run(sink)
+    expected = {
+        c["conversationId"]
+        for c in convs
+        if iv.contains(datetime.fromisoformat(c["conversationStart"].replace("Z", "+00:00")))
+    }
+    assert set(sink.rows) == expected
+    assert sink.writes == len(expected)
+    assert stats.chunks_done == 3 == len(sink.checkpoints)  # one per UTC day touched
+    assert all(not m["live"] for m in sink.checkpoints.values())
+
+
+def test_server_error_retries_the_chunk() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = ServerError("boom", status=503)
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, method="query", workers=1)).run(sink)
+    assert stats.chunks_retried == 1
+    assert len(sink.rows) == 5
+
+
+def test_504_splits_the_chunk() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = ServerError("too heavy", status=504)
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, method="query", workers=2)).run(sink)
+    assert stats.chunks_split == 1
+    assert len(sink.checkpoints) == 2
+    assert len(sink.rows) == 5
+
+
+def test_auth_error_is_not_retried() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = AuthError("bad credentials", status=401)
+    with pytest.raises(AuthError):
+        Exporter(client, ExportRequest(iv, method="query")).run(MemorySink())
+
+
+def test_persistent_failure_names_the_chunk() -> None:
+    class Broken(FakeClient):
+        def details_pages(self, body: dict[str, Any], *, page_size: int) -> Iterator[DetailsPage]:
+            raise ServerError("down", status=503)
+
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    with pytest.raises(IncompleteExport, match=r"2024-05-01T00:00:00.000Z.*--resume"):
+        Exporter(Broken([]), ExportRequest(iv, method="query")).run(MemorySink())
+
+
+def test_drift_triggers_a_reread_that_catches_the_newcomer() -> None:
+    convs = _convs(5)
+    client = FakeClient(convs)
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    newcomer = conv("late", DAY + timedelta(minutes=1))
+    client.drift[iv.iso()] = newcomer
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, method="query", workers=1)).run(sink)
+    assert stats.rereads == 1
+    assert "late" in sink.rows
+    assert len(sink.rows) == 6
+
+
+def test_resume_skips_checkpointed_intervals() -> None:
+    client = FakeClient(_convs(20))
+    iv = Interval(DAY, DAY + timedelta(days=3))
+    first_day = Interval(DAY, DAY + timedelta(days=1))
+    done = {
+        first_day.iso(): {"start": fmt(first_day.start), "end": fmt(first_day.end), "live": False}
+    }
+    sink = MemorySink(done)
+    stats = Exporter(client, ExportRequest(iv, method="query", resume=True)).run(sink)
+    assert first_day.iso() not in client.queries
+    assert stats.chunks_done == 2 and stats.chunks_skipped == 1
+
+
+def test_live_chunk_is_marked() -> None:
+    client = FakeClient(_convs(4))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    sink = MemorySink()
+    Exporter(
+        client,
+        ExportRequest(iv, method="query"),
+        now=lambda: DAY + timedelta(hours=23, minutes=59, seconds=30),
+    ).run(sink)
+    assert [m["live"] for m in sink.checkpoints.values()] == [True]
