@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,11 @@ from genesys_analytics.reports import volume_from_details
 from genesys_analytics.timeutil import Interval
 from genesys_analytics.volume_command import render_volume
 
+DEMO_SQL = (
+    "select unnest(media_types) as channel, count(*) as conversations, "
+    "round(avg(duration_ms) / 1000) as avg_seconds "
+    "from conversations group by 1 order by 2 desc"
+)
 FORMATS = ("duckdb", "parquet", "jsonl", "csv")
 DEFAULT_OUT = {
     "duckdb": "genesys.duckdb",
@@ -169,9 +175,21 @@ def demo(ctx: Any, out: Path, seed: int, per_day: int) -> None:
         f"Exported {stats.conversations:,} conversations ({interval}) into {out.resolve()}; "
         f"the emulator's truth agrees ({truth['total']:,})."
     )
-    click.echo("Try:")
-    click.echo(
-        f"  python -c \"import duckdb; print(duckdb.connect('{out}').sql("
-        "'select media_types, count(*) from conversations group by 1 order by 2 desc'))\""
-    )
+    click.echo("")
+    click.echo(f"Conversations and average duration per channel, straight from {out}:")
+    click.echo(run_sql(out, DEMO_SQL))
+    python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else "python"
+    click.echo("Try it yourself:")
+    click.echo(f"  {python} -c \"import duckdb; duckdb.connect('{out}').sql('{DEMO_SQL}').show()\"")
     sys.stdout.flush()
+
+
+def run_sql(path: Path, sql: str) -> str:
+    """Run one read-only query on a DuckDB file and render the result as text."""
+    import duckdb
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return str(con.sql(sql))
+    finally:
+        con.close()

@@ -226,7 +226,9 @@ class Exporter:
             covered = _covered(done)
             pieces = subtract(req.interval, covered)
             self.stats.chunks_skipped = sum(
-                1 for span in covered if span.start < req.interval.end and span.end > req.interval.start
+                1
+                for span in covered
+                if span.start < req.interval.end and span.end > req.interval.start
             )
         availability: datetime | None = None
         if req.method in ("auto", "job"):

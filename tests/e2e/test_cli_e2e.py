@@ -172,3 +172,28 @@ def test_live_emulator_interval_refused_when_too_long_for_query(
     )
     assert res.returncode == 0, res.stderr
     assert orjson.loads(res.stdout)["total"] == emulator.truth(start, NOW)["total"]
+
+
+def test_incremental_continues_from_the_store(emulator: Any, tmp_path: Path) -> None:
+    db = tmp_path / "inc.duckdb"
+    middle = START + timedelta(days=1, hours=7)
+    first = ["export", "--start", fmt(START), "--end", fmt(middle), "--out", str(db)]
+    res = run_cli(first, cli_env(emulator), tmp_path)
+    assert res.returncode == 0, res.stderr
+    assert sorted(_ids_in(db)) == emulator.truth(START, middle)["ids"]
+    second = ["export", "--incremental", "--end", fmt(END), "--out", str(db), "--method", "query"]
+    res = run_cli(second, cli_env(emulator), tmp_path)
+    assert res.returncode == 0, res.stderr
+    ids = _ids_in(db)
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == emulator.truth(START, END)["ids"]
+
+
+def test_incremental_without_history_is_a_usage_error(emulator: Any, tmp_path: Path) -> None:
+    res = run_cli(
+        ["export", "--incremental", "--out", str(tmp_path / "none.duckdb")],
+        cli_env(emulator),
+        tmp_path,
+    )
+    assert res.returncode == 2
+    assert "--start" in res.stderr
