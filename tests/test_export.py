@@ -15,9 +15,9 @@ from genesys_analytics.export import (
     Exporter,
     ExportRequest,
     incremental_start,
-    subtract,
     trim,
 )
+from genesys_analytics.plan import remaining
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
 
 UTC = timezone.utc
@@ -49,13 +49,13 @@ def test_subtract_gaps() -> None:
         Interval(DAY + timedelta(days=1), DAY + timedelta(days=2)),
         Interval(DAY - timedelta(days=1), DAY + timedelta(hours=6)),
     ]
-    gaps = subtract(iv, covered)
+    gaps = remaining(iv, covered)
     assert gaps == [
         Interval(DAY + timedelta(hours=6), DAY + timedelta(days=1)),
         Interval(DAY + timedelta(days=2), DAY + timedelta(days=4)),
     ]
-    assert subtract(iv, [iv]) == []
-    assert subtract(iv, []) == [iv]
+    assert remaining(iv, [iv]) == []
+    assert remaining(iv, []) == [iv]
 
 
 def test_incremental_start_prefers_first_live_chunk() -> None:

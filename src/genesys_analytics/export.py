@@ -27,7 +27,7 @@ from genesys_analytics.errors import (
     PaginationError,
     ServerError,
 )
-from genesys_analytics.plan import Chunk, plan_chunks, split_chunk
+from genesys_analytics.plan import Chunk, plan_chunks, remaining, split_chunk
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
 
 log = logging.getLogger(__name__)
@@ -174,23 +174,6 @@ def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
     return sorted(spans)
 
 
-def subtract(interval: Interval, covered: list[Interval]) -> list[Interval]:
-    """The parts of ``interval`` that no interval of ``covered`` covers."""
-    gaps: list[Interval] = []
-    cursor = interval.start
-    for span in sorted(covered):
-        if span.end <= cursor or span.start >= interval.end:
-            continue
-        if span.start > cursor:
-            gaps.append(Interval(cursor, min(span.start, interval.end)))
-        cursor = max(cursor, span.end)
-        if cursor >= interval.end:
-            break
-    if cursor < interval.end:
-        gaps.append(Interval(cursor, interval.end))
-    return gaps
-
-
 def incremental_start(done: dict[str, dict[str, Any]]) -> datetime | None:
     """Where an incremental run continues: the first live chunk, else the end of the last one."""
     live = [parse_instant(m["start"]) for m in done.values() if m.get("live") and "start" in m]
@@ -224,7 +207,7 @@ class Exporter:
         pieces = [req.interval]
         if req.resume or req.incremental:
             covered = _covered(done)
-            pieces = subtract(req.interval, covered)
+            pieces = remaining(req.interval, covered)
             self.stats.chunks_skipped = sum(
                 1
                 for span in covered
