@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 Method = Literal["auto", "query", "job"]
 DEEP_PAGING_CAP = 100_000
 CHUNK_ATTEMPTS = 3
-MAX_READS = 4
+MAX_READS = 5
 
 
 class ChunkSink(Protocol):
@@ -115,28 +115,42 @@ def fetch_query_chunk(
 ) -> Iterator[list[dict[str, Any]] | None]:
     """Page one details query; read it again while ``totalHits`` moved during a read.
 
-    Conversations inserted before the current page while paging are missed by that
-    read (and shift others onto two pages); a read during which ``totalHits`` held
-    still saw everything. The sink merges the reads by ``conversationId``.
+    A conversation inserted before the current page while paging is missed by that
+    read and shifts the others, so one shows on two pages. A read is trusted only when
+    ``totalHits`` held still through it and no conversation showed twice; counting
+    the ids cannot replace that, because ``totalHits`` is approximate. The sink
+    merges the reads by ``conversationId``.
     """
     body = queries.details_query(chunk.interval, page_size=page_size)
     for attempt in range(1, MAX_READS + 1):
-        totals: set[int] = set()
+        totals: list[int] = []
+        ids: set[str] = set()
+        shifted = 0
         for page in client.details_pages(body, page_size=page_size):
             if stop.is_set():
                 return
-            totals.add(page.total_hits)
+            totals.append(page.total_hits)
             if page.number == 1 and page.total_hits > DEEP_PAGING_CAP:
                 raise _TooBig(chunk.key)
+            for conv in page.conversations:
+                cid = conv.get("conversationId", "")
+                shifted += cid in ids
+                ids.add(cid)
             yield trim(page.conversations, chunk.interval)
-        if len(totals) <= 1:
+        if len(set(totals)) <= 1 and not shifted:
             return
-        log.info("totalHits moved while paging %s (%s); reading it again", chunk.key, totals)
+        log.info(
+            "%s moved while paging (totalHits %d → %d, %d seen twice); reading it again",
+            chunk.key,
+            totals[0],
+            totals[-1],
+            shifted,
+        )
         if attempt < MAX_READS:
             yield REREAD
     raise PaginationError(
         f"totalHits kept moving over {MAX_READS} reads of {chunk.interval}; "
-        "the interval is still receiving data."
+        "the interval is still receiving data"
     )
 
 
@@ -299,7 +313,8 @@ class Exporter:
             self._stop.set()
             raise IncompleteExport(
                 f"chunk {chunk.interval} ({chunk.method}) could not be read completely after "
-                f"{n} attempts: {exc}. Run the same command with --resume to continue."
+                f"{n} attempts: {str(exc).rstrip('.')}. "
+                "Run the same command with --resume to continue."
             ) from exc
         self._stop.set()
         raise exc

@@ -35,11 +35,18 @@ import duckdb
 import orjson
 
 from genesys_analytics.records import SCHEMA, Rows, Table, flatten_into
+from genesys_analytics.views import create_views
 
 log = logging.getLogger(__name__)
 
 CHUNKS_TABLE = "_export_chunks"
-_MAX_OBJECT = 1 << 28  # one row of NDJSON; a raw conversation is far smaller
+# One row of NDJSON; a raw conversation is far smaller. read_json allocates buffers of
+# twice this size per read, so it is kept small (256 MiB made each batch ask for 512 MiB).
+_MAX_OBJECT = 1 << 24
+# DuckDB's buffer pool defaults to 80% of RAM and is never given back during an export:
+# RSS then grows with the size of the export. A fixed limit keeps it flat (it spills to
+# a temp directory beside the file if ever needed).
+MEMORY_LIMIT = "128MB"
 
 
 def table_ddl(table: Table, *, enforce_key: bool) -> str:
@@ -96,12 +103,14 @@ class DuckDBStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         for table in self.tables:
             self.con.execute(table_ddl(table, enforce_key=table.name == "conversations"))
         self.con.execute(
             f"CREATE TABLE IF NOT EXISTS {CHUNKS_TABLE} "
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
         )
+        create_views(self.con)  # report views: genesys_analytics.views
 
     # -- the Sink surface -------------------------------------------------------------
 

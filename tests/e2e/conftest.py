@@ -52,6 +52,6 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
 
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Any]:
-    settings = EmulatorSettings(seed=11, days=5, per_day=300, now=NOW)
+    settings = EmulatorSettings(seed=11, days=5, per_day=300, now=NOW, rate_limit=(6000, 60.0))
     with run_emulator(settings) as emu:
         yield emu

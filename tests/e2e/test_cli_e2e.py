@@ -86,16 +86,19 @@ def test_export_file_formats_exact(emulator: Any, tmp_path: Path, fmt_name: str)
     assert sorted(ids) == truth["ids"]
 
 
-def test_export_with_every_fault_is_exact(tmp_path: Path) -> None:
+@pytest.mark.parametrize("method", ["auto", "query"])
+def test_export_with_every_fault_is_exact(tmp_path: Path, method: str) -> None:
     faults = {
-        "throttle": 0.05,
-        "server-errors": 0.05,
-        "drop": 0.03,
-        "drift": 0.05,
-        "token-expiry": 5.0,
-        "job-failure": 0.3,
+        "throttle": 0.08,
+        "server-errors": 0.08,
+        "drop": 0.1,
+        "drift": 0.03,
+        "token-expiry": 2.0,
+        "job-failure": 0.5,
     }
-    settings = EmulatorSettings(seed=5, days=4, per_day=200, now=NOW, faults=faults)
+    settings = EmulatorSettings(
+        seed=5, days=4, per_day=1200, now=NOW, faults=faults, rate_limit=(6000, 60.0)
+    )
     with run_emulator(settings) as emu:
         db = tmp_path / "faults.duckdb"
         args = [
@@ -106,8 +109,11 @@ def test_export_with_every_fault_is_exact(tmp_path: Path) -> None:
             fmt(END),
             "--out",
             str(db),
+            "--method",
+            method,
+            # One worker in auto mode keeps the order of fault rolls, so the seeded faults repeat.
             "--workers",
-            "3",
+            "3" if method == "query" else "1",
         ]
         res = run_cli(args, cli_env(emu), tmp_path, timeout=240)
         assert res.returncode == 0, res.stderr
@@ -116,7 +122,9 @@ def test_export_with_every_fault_is_exact(tmp_path: Path) -> None:
         assert len(ids) == len(set(ids))
         assert sorted(ids) == truth["ids"]
         injected = emu.app_state.faults_injected
-        assert sum(injected.values()) > 0
+        expected = ("throttle", "server-errors", "drop", "drift") if method == "query" else ()
+        for name in (*expected, "token-expiry"):
+            assert injected.get(name, 0) > 0, (name, injected)
 
 
 def test_no_credentials_says_what_to_set(tmp_path: Path) -> None:
@@ -197,3 +205,16 @@ def test_incremental_without_history_is_a_usage_error(emulator: Any, tmp_path: P
     )
     assert res.returncode == 2
     assert "--start" in res.stderr
+
+
+def test_jobs_that_always_fail_end_in_incomplete_export(tmp_path: Path) -> None:
+    settings = EmulatorSettings(
+        seed=2, days=3, per_day=100, now=NOW, faults={"job-failure": 1.0}, rate_limit=(6000, 60.0)
+    )
+    with run_emulator(settings) as emu:
+        db = tmp_path / "jobs.duckdb"
+        args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(db)]
+        res = run_cli([*args, "--method", "job"], cli_env(emu), tmp_path)
+        assert res.returncode == 10, res.stderr
+        assert "--resume" in res.stderr and "FAILED" in res.stderr
+        assert emu.app_state.faults_injected["job-failure"] >= 2

@@ -1,0 +1,1 @@
+"""The contenders: each runs as its own process so its wall time and RSS are its own."""

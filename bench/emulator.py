@@ -1,0 +1,103 @@
+"""The emulator as a separate process (its own core and GIL), plus its stats and truth."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from genesys_analytics.timeutil import fmt
+
+NOW = datetime.fromisoformat("2024-05-15T12:00:00+00:00")
+
+
+@dataclass(frozen=True)
+class EmulatorSpec:
+    days: int
+    per_day: int
+    rate_limit: str = "1000000000/60"
+    latency: str | None = None  # "0.1-0.3"
+    seed: int = 7
+    now: datetime = NOW
+
+
+@dataclass(frozen=True)
+class Emulator:
+    base_url: str
+    client_id: str
+    client_secret: str
+    spec: EmulatorSpec
+
+    def counters(self) -> dict[str, int]:
+        """The emulator's request counters (this call itself counts one request)."""
+        r = httpx.get(f"{self.base_url}/_emulator/stats", timeout=60)
+        r.raise_for_status()
+        counters: dict[str, int] = r.json()["counters"]
+        return counters
+
+    def truth_ids(self, start: datetime, end: datetime) -> set[str]:
+        r = httpx.get(
+            f"{self.base_url}/_emulator/truth",
+            params={"start": fmt(start), "end": fmt(end)},
+            timeout=300,
+        )
+        r.raise_for_status()
+        return set(r.json()["ids"])
+
+    def env(self) -> dict[str, str]:
+        return {
+            "GENESYS_CLIENT_ID": self.client_id,
+            "GENESYS_CLIENT_SECRET": self.client_secret,
+            "GENESYS_BASE_URL": self.base_url,
+        }
+
+
+def _wait_ready(emu: Emulator, proc: subprocess.Popen[str], timeout: float = 120.0) -> None:
+    """The first line comes before the server accepts connections: poll until it does."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(f"{emu.base_url}/_emulator/stats", timeout=5).raise_for_status()
+            return
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the emulator did not start serving") from None
+            time.sleep(0.05)
+
+
+@contextmanager
+def emulator_process(spec: EmulatorSpec) -> Iterator[Emulator]:
+    cmd = [
+        sys.executable, "-m", "genesys_analytics", "emulator", "--port", "0",
+        "--seed", str(spec.seed), "--days", str(spec.days), "--per-day", str(spec.per_day),
+        "--now", fmt(spec.now), "--rate-limit", spec.rate_limit,
+    ]  # fmt: skip
+    if spec.latency:
+        cmd += ["--fault", f"latency={spec.latency}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the emulator did not start: {' '.join(cmd)}")
+        info: dict[str, Any] = json.loads(line)
+        threading.Thread(target=proc.stdout.read, daemon=True).start()  # drain the rest
+        emu = Emulator(info["base_url"], info["client_id"], info["client_secret"], spec)
+        _wait_ready(emu, proc)
+        yield emu
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

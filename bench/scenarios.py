@@ -1,0 +1,200 @@
+"""The three scenarios of issue 5; each starts its own emulator and runs its contenders."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bench.contenders.ours import export_command, written_ids
+from bench.emulator import NOW, Emulator, EmulatorSpec, emulator_process
+from bench.measure import Measured, run_measured
+from bench.results import Result, compare
+from genesys_analytics.timeutil import fmt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Scale:
+    rate_days: int = 14
+    rate_per_day: int = 2900
+    rate_limit: int = 50  # requests per second
+    cpu_days: int = 14
+    cpu_per_day: int = 14_286  # 200,000
+    sdk_days: int = 1  # the SDK decodes this many days of the cpu scenario
+    # 100k and 400k: 1,000,000 would take ~10 minutes per sink at today's write speed
+    memory: tuple[tuple[int, int], ...] = ((14, 7_143), (14, 28_572))
+    tutorial: bool = True
+    variants: bool = True  # also job / auto / --workers 16 in the rate-bound scenario
+
+
+FULL = Scale()
+QUICK = Scale(
+    rate_days=1, rate_per_day=1500, cpu_days=1, cpu_per_day=15_000, sdk_days=1,
+    memory=((1, 5_000), (1, 20_000)), variants=False,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Contender:
+    name: str
+    sink: str  # "duckdb", "jsonl" or "memory" (SDK lists)
+    command: Callable[[Path], list[str]]
+    ids: Callable[[Path, Measured], list[str]]
+    sdk: bool = False
+
+
+def ours(
+    method: str, sink: str, start: datetime, end: datetime, workers: int | None = None
+) -> Contender:
+    name = f"ours {method}" + (f" w{workers}" if workers else "")
+    return Contender(
+        name,
+        sink,
+        lambda out: export_command(start, end, out, method=method, fmt_=sink, workers=workers),
+        lambda out, _m: written_ids(out, sink),
+    )
+
+
+def sdk(module: str, name: str, start: datetime, end: datetime, *extra: str) -> Contender:
+    def command(out: Path) -> list[str]:
+        return [
+            sys.executable, "-m", f"bench.contenders.{module}",
+            "--start", fmt(start), "--end", fmt(end), "--ids", str(out), *extra,
+        ]  # fmt: skip
+
+    def ids(out: Path, _m: Measured) -> list[str]:
+        return out.read_text().split()
+
+    return Contender(name, "memory", command, ids, sdk=True)
+
+
+def run_one(
+    emu: Emulator,
+    scenario: str,
+    contender: Contender,
+    truth: set[str],
+    workdir: Path,
+    rate: float | None = None,
+) -> Result:
+    out = workdir / f"{contender.name.replace(' ', '-')}.{contender.sink}"
+    before = emu.counters()
+    measured = run_measured(contender.command(out), emu.env())
+    after = emu.counters()
+    if measured.returncode != 0:
+        raise RuntimeError(f"{contender.name} failed:\n{measured.stderr[-3000:]}")
+    received = contender.ids(out, measured)
+    inside, lost, dup, outside = compare(received, truth)
+    tokens = after.get("tokens_issued", 0) - before.get("tokens_issued", 0)
+    requests = after.get("requests", 0) - before.get("requests", 0) - 1 - tokens
+    sent_429 = after.get("responses_429", 0) - before.get("responses_429", 0)
+    seen: int | None = None
+    wall = measured.wall
+    note = ""
+    if contender.sdk:
+        line = json.loads(measured.stdout.strip().splitlines()[-1])
+        seen = int(line.get("seen_429", 0))
+        if sent_429 > seen:
+            note = f"SDK's urllib3 retried {sent_429 - seen} 429s silently"
+    result = Result(
+        scenario=scenario,
+        contender=contender.name,
+        sink=contender.sink,
+        wall=wall,
+        conversations=inside,
+        requests=requests,
+        responses_429=sent_429,
+        seen_429=seen,
+        lost=lost,
+        duplicated=dup,
+        outside=outside,
+        peak_rss=measured.peak_rss,
+        bound=requests / rate if rate else None,
+        note=note,
+    )
+    log.info("%s / %s → %s: %.1f s", scenario, contender.name, contender.sink, wall)
+    for p in out.parent.glob(out.name + "*"):
+        if p.is_file():
+            p.unlink()
+    return result
+
+
+def _interval(days: int) -> tuple[datetime, datetime]:
+    return NOW - timedelta(days=days), NOW
+
+
+def rate_bound(scale: Scale, workdir: Path) -> list[Result]:
+    start, end = _interval(scale.rate_days)
+    spec = EmulatorSpec(
+        days=scale.rate_days, per_day=scale.rate_per_day,
+        rate_limit=f"{scale.rate_limit}/1", latency="0.1-0.3",
+    )  # fmt: skip
+    contenders = [
+        ours("query", "duckdb", start, end),
+        sdk("sdk_threads", "sdk-threads", start, end, "--threads", "8"),
+    ]
+    if scale.tutorial:
+        contenders.append(sdk("tutorial", "tutorial", start, end))
+    if scale.variants:
+        contenders += [
+            ours("job", "duckdb", start, end),
+            ours("query", "duckdb", start, end, workers=16),
+            ours("auto", "duckdb", start, end),
+        ]
+    with emulator_process(spec) as emu:
+        truth = emu.truth_ids(start, end)
+        return [run_one(emu, "rate-bound", c, truth, workdir, scale.rate_limit) for c in contenders]
+
+
+def cpu_bound(scale: Scale, workdir: Path) -> list[Result]:
+    start, end = _interval(scale.cpu_days)
+    sdk_start = end - timedelta(days=scale.sdk_days)
+    spec = EmulatorSpec(days=scale.cpu_days, per_day=scale.cpu_per_day)
+    with emulator_process(spec) as emu:
+        truth = emu.truth_ids(start, end)
+        sdk_truth = emu.truth_ids(sdk_start, end)
+        results = [
+            run_one(emu, "cpu-bound", ours("query", "duckdb", start, end), truth, workdir),
+            run_one(
+                emu,
+                "cpu-bound",
+                sdk("sdk_threads", "sdk-threads", sdk_start, end, "--threads", "4"),
+                sdk_truth,
+                workdir,
+            ),
+            run_one(emu, "cpu-bound", ours("query", "jsonl", start, end), truth, workdir),
+        ]
+    return results
+
+
+def memory(scale: Scale, workdir: Path) -> list[Result]:
+    results = []
+    for days, per_day in scale.memory:
+        start, end = _interval(days)
+        with emulator_process(EmulatorSpec(days=days, per_day=per_day)) as emu:
+            truth = emu.truth_ids(start, end)
+            name = f"memory {len(truth):,}"
+            for sink in ("duckdb", "jsonl"):
+                results.append(run_one(emu, name, ours("auto", sink, start, end), truth, workdir))
+    return results
+
+
+SCENARIOS: dict[str, Callable[[Scale, Path], list[Result]]] = {
+    "rate": rate_bound,
+    "cpu": cpu_bound,
+    "memory": memory,
+}
+
+
+def run_scenarios(names: list[str], scale: Scale) -> list[Result]:
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="genesys-bench-") as tmp:
+        for name in names:
+            results.extend(SCENARIOS[name](scale, Path(tmp)))
+    return results
