@@ -118,7 +118,7 @@ def run_one(
         bound=requests / rate if rate else None,
         note=note,
     )
-    log.info("%s / %s → %s: %.1f s", scenario, contender.name, contender.sink, wall)
+    log.info("%s / %s → %s: %s", scenario, contender.name, contender.sink, result.as_json())
     for p in out.parent.glob(out.name + "*"):
         if p.is_file():
             p.unlink()

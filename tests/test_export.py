@@ -224,3 +224,49 @@ def test_live_chunk_is_marked() -> None:
         now=lambda: DAY + timedelta(hours=23, minutes=59, seconds=30),
     ).run(sink)
     assert [m["live"] for m in sink.checkpoints.values()] == [True]
+
+
+def test_incremental_start_goes_back_to_the_first_hole() -> None:
+    # An interrupted run (without --resume) checkpointed days 0 and 2 but not day 1:
+    # continuing from the last end would leave day 1 missing for good.
+    def span(a: int, b: int) -> dict[str, Any]:
+        return {"start": fmt(DAY + timedelta(days=a)), "end": fmt(DAY + timedelta(days=b))}
+
+    done = {"d0": span(0, 1), "d2": span(2, 3)}
+    assert incremental_start(done) == DAY + timedelta(days=1)
+    done["d1"] = span(1, 2)
+    assert incremental_start(done) == DAY + timedelta(days=3)
+    done["d1"]["live"] = True  # a live chunk is read again
+    assert incremental_start(done) == DAY + timedelta(days=1)
+
+
+@pytest.mark.parametrize("length", [timedelta(milliseconds=1), timedelta(seconds=30)])
+def test_504_on_a_chunk_too_short_to_split_is_retried_not_a_crash(length: timedelta) -> None:
+    client = FakeClient(_convs(3))
+    iv = Interval(DAY, DAY + length)
+    client.fail_first[iv.iso()] = ServerError("too heavy", status=504)
+    stats = Exporter(client, ExportRequest(iv, method="query", workers=1)).run(MemorySink())
+    assert stats.chunks_split == 0 and stats.chunks_retried == 1
+    assert stats.chunks_done == 1
+
+
+def test_a_live_chunk_that_keeps_growing_is_exported_and_marked_live() -> None:
+    # New conversations start while the last minute is paged, on every read: decisions.md
+    # §3 exports a live chunk after the merged re-read and records that it may grow.
+    class Busy(FakeClient):
+        arrivals = 0
+
+        def details_pages(self, body: dict[str, Any], *, page_size: int) -> Iterator[DetailsPage]:
+            with self.lock:
+                Busy.arrivals += 1
+                self.drift[body["interval"]] = conv(f"new{Busy.arrivals}", DAY + timedelta(hours=1))
+            yield from super().details_pages(body, page_size=page_size)
+
+    client = Busy(_convs(5))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    sink = MemorySink()
+    now = DAY + timedelta(hours=23, minutes=59, seconds=30)
+    stats = Exporter(client, ExportRequest(iv, method="query"), now=lambda: now).run(sink)
+    assert stats.rereads == 1 and stats.live_chunks == 1
+    assert [m["live"] for m in sink.checkpoints.values()] == [True]
+    assert "new1" in sink.rows  # what arrived during the first read is in the second

@@ -145,8 +145,10 @@ def test_connection_errors_past_retries_are_server_errors(fake_clock: FakeClock)
             yield httpx.ConnectError("refused")
 
     http = transport_of(refuse(), fake_clock, policy=RetryPolicy(max_attempts=2))
-    with pytest.raises(ServerError, match="ConnectError"):
+    with pytest.raises(ServerError, match="ConnectError") as info:
         http.request("GET", "/api/v2/x")
+    assert "api.test" in str(info.value), "name the host the user may have mistyped"
+    assert "--base-url" in str(info.value)
 
 
 def test_400_pagination_cap_says_use_smaller_intervals(fake_clock: FakeClock) -> None:
@@ -257,3 +259,10 @@ def test_debug_log_lines(fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
     assert f"POST {DETAILS} -> 503 (attempt 1)" in text
     assert f"POST {DETAILS} -> 200 (attempt 2)" in text
     assert "retrying" in text and "0.50 s" in text
+
+
+def test_a_success_that_is_not_json_is_a_clear_error(fake_clock: FakeClock) -> None:
+    page = httpx.Response(200, text="<html>Sign in to the proxy</html>")
+    http = transport_of([page], fake_clock)
+    with pytest.raises(ServerError, match=r"not JSON.*--base-url"):
+        http.request("POST", DETAILS, json={})

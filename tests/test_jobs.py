@@ -145,3 +145,21 @@ def test_delete_failure_does_not_mask_results(fake_clock: FakeClock) -> None:
 def test_availability(fake_clock: FakeClock) -> None:
     api = FakeJobs(fake_clock, [], [])
     assert jobs.availability(api) == datetime(2024, 5, 2, 6, tzinfo=timezone.utc)
+
+
+def test_stop_ends_the_wait_and_deletes_the_job(fake_clock: FakeClock) -> None:
+    import threading
+
+    stop = threading.Event()
+
+    class StopsLater(FakeClock):
+        def sleep(self, seconds: float) -> None:
+            super().sleep(seconds)
+            if self.now >= 1005.0:  # another thread's Ctrl-C, a few seconds in
+                stop.set()
+
+    clock = StopsLater()
+    api = FakeJobs(clock, [[{"state": "PENDING"}]], PAGES)  # a job that never finishes
+    assert list(jobs.run_job(api, {}, stop=stop)) == []
+    assert api.methods()[0] == "POST " and api.methods()[-1] == "DELETE /job-1"
+    assert clock.now - 1000.0 <= 6.0, "the wait must end soon after stop is set"

@@ -137,22 +137,19 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn library errors into one line and an exit code."""
     try:
-        cli.main(args=argv, prog_name="genesys-analytics", standalone_mode=False)
+        # Not standalone, so library errors arrive here; click then *returns* the code of
+        # a ``click.exceptions.Exit`` and turns Ctrl-C into ``Abort``.
+        code = cli.main(args=argv, prog_name="genesys-analytics", standalone_mode=False)
     except GenesysError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("interrupted", err=True)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    except KeyboardInterrupt:
-        click.echo("interrupted; run the same command with --resume to continue", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 __all__ = ["Context", "cli", "connection_options", "interval_options", "main", "resolve_interval"]

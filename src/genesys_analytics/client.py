@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -156,11 +157,17 @@ class Client:
         *,
         start_of_day: bool = True,
         page_size: int = 1000,
+        stop: threading.Event | None = None,
         **filters: Any,
     ) -> Iterator[dict[str, Any]]:
-        """Submit a job over ``[start, end)``, wait, yield every result; always deletes it."""
+        """Submit a job over ``[start, end)``, wait, yield every result; always deletes it.
+
+        ``stop`` lets another thread end the wait for the job early (it is then deleted).
+        """
         body = queries.job_query(_interval(start, end), start_of_day=start_of_day, **filters)
-        return jobs.run_job(self._http, body, page_size=page_size, policy=self.job_policy)
+        return jobs.run_job(
+            self._http, body, page_size=page_size, policy=self.job_policy, stop=stop
+        )
 
     def job_availability(self) -> datetime:
         """Up to when the jobs API has data (``dataAvailabilityDate``)."""

@@ -12,6 +12,7 @@ import click
 from rich.console import Console
 
 from genesys_analytics.cli import (
+    EXIT_INTERRUPTED,
     connection_options,
     interval_options,
     make_client,
@@ -87,30 +88,46 @@ def export(
     from genesys_analytics.sinks import open_sink
 
     path = out or Path(DEFAULT_OUT[fmt])
-    with make_client(region, base_url) as client:
-        sink = open_sink(path, fmt, resume=resume or incremental)
-        try:
-            if incremental and not start and not last:
-                begin = incremental_start(sink.done_chunks())
-                if begin is None:
-                    raise ConfigError(
-                        f"{path} holds no earlier export to continue; "
-                        "give --start for the first run."
-                    )
-                start = begin.isoformat()
-            interval = resolve_interval(start, end, last)
-            request = ExportRequest(
-                interval=interval,
-                method=method,  # type: ignore[arg-type]
-                workers=workers,
-                resume=resume,
-                incremental=incremental,
-            )
-            with ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar:
-                stats = Exporter(client, request, progress=bar).run(sink)
-            sink.commit()
-        finally:
-            sink.close()
+    if incremental and fmt != "duckdb":
+        raise ConfigError(
+            f"--incremental needs --format duckdb: a finished {fmt} export keeps no "
+            "checkpoints to continue from, and the new run would replace it; use --format "
+            "duckdb, or export just the new interval to another file without --incremental."
+        )
+    continuing = incremental and not start and not last
+    # Check the dates before anything touches the output (or a resumable staging file).
+    interval = None if continuing else resolve_interval(start, end, last)
+    try:
+        with make_client(region, base_url) as client:
+            sink = open_sink(path, fmt, resume=resume or incremental)
+            try:
+                if interval is None:
+                    begin = incremental_start(sink.done_chunks())
+                    if begin is None:
+                        raise ConfigError(
+                            f"{path} holds no earlier export to continue; "
+                            "give --start for the first run."
+                        )
+                    interval = resolve_interval(begin.isoformat(), end, None)
+                request = ExportRequest(
+                    interval=interval,
+                    method=method,  # type: ignore[arg-type]
+                    workers=workers,
+                    resume=resume,
+                    incremental=incremental,
+                )
+                with ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar:
+                    stats = Exporter(client, request, progress=bar).run(sink)
+                sink.commit()
+            finally:
+                sink.close()
+    except KeyboardInterrupt:
+        click.echo(
+            f"interrupted: the chunks finished so far are saved for {path}; run the same "
+            "command with --resume to continue.",
+            err=True,
+        )
+        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     click.echo(
         f"exported {stats.conversations:,} conversations from {interval} into {path} "
         f"({stats.chunks_done} chunks; {stats.chunks_skipped} already done).",

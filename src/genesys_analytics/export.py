@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 Method = Literal["auto", "query", "job"]
 DEEP_PAGING_CAP = 100_000
 CHUNK_ATTEMPTS = 3
+MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy at this length is retried, not split
 MAX_READS = 5
 
 
@@ -111,7 +112,7 @@ def trim(conversations: list[dict[str, Any]], interval: Interval) -> list[dict[s
 
 
 def fetch_query_chunk(
-    client: Any, chunk: Chunk, *, page_size: int, stop: threading.Event
+    client: Any, chunk: Chunk, *, page_size: int, stop: threading.Event, live: bool = False
 ) -> Iterator[list[dict[str, Any]] | None]:
     """Page one details query; read it again while ``totalHits`` moved during a read.
 
@@ -119,7 +120,8 @@ def fetch_query_chunk(
     read and shifts the others, so one shows on two pages. A read is trusted only when
     ``totalHits`` held still through it and no conversation showed twice; counting
     the ids cannot replace that, because ``totalHits`` is approximate. The sink
-    merges the reads by ``conversationId``.
+    merges the reads by ``conversationId``. A ``live`` chunk keeps growing by nature:
+    after two merged reads it is accepted (and checkpointed as live, to be read again).
     """
     body = queries.details_query(chunk.interval, page_size=page_size)
     for attempt in range(1, MAX_READS + 1):
@@ -131,13 +133,20 @@ def fetch_query_chunk(
                 return
             totals.append(page.total_hits)
             if page.number == 1 and page.total_hits > DEEP_PAGING_CAP:
-                raise _TooBig(chunk.key)
+                raise _TooBig(
+                    f"{chunk.key} reports {page.total_hits:,} conversations, more than the "
+                    f"{DEEP_PAGING_CAP:,} a details query can page, even cut to "
+                    f"{MIN_SPLIT.total_seconds():.0f} s; read it with --method job"
+                )
             for conv in page.conversations:
                 cid = conv.get("conversationId", "")
                 shifted += cid in ids
                 ids.add(cid)
             yield trim(page.conversations, chunk.interval)
         if len(set(totals)) <= 1 and not shifted:
+            return
+        if live and attempt >= 2:
+            log.info("%s is live and still growing; keeping the merged reads", chunk.key)
             return
         log.info(
             "%s moved while paging (totalHits %d → %d, %d seen twice); reading it again",
@@ -159,7 +168,9 @@ def fetch_job_chunk(
 ) -> Iterator[list[dict[str, Any]]]:
     """Run one async job; yield its results in batches."""
     batch: list[dict[str, Any]] = []
-    results = client.conversation_job(chunk.interval.start, chunk.interval.end, page_size=page_size)
+    results = client.conversation_job(
+        chunk.interval.start, chunk.interval.end, page_size=page_size, stop=stop
+    )
     try:
         for conv in results:
             if stop.is_set():
@@ -189,12 +200,19 @@ def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
 
 
 def incremental_start(done: dict[str, dict[str, Any]]) -> datetime | None:
-    """Where an incremental run continues: the first live chunk, else the end of the last one."""
-    live = [parse_instant(m["start"]) for m in done.values() if m.get("live") and "start" in m]
-    if live:
-        return min(live)
-    ends = [parse_instant(m["end"]) for m in done.values() if "end" in m]
-    return max(ends) if ends else None
+    """Where an incremental run continues: the end of the complete stretch of checkpoints.
+
+    That is the first point after the earliest checkpoint that no finished, non-live chunk
+    covers: a live chunk (read again) or a hole left by a run interrupted without
+    ``--resume`` (chunks finish out of order), else the end of the last chunk.
+    """
+    covered = _covered(done)
+    if not covered:
+        live = [parse_instant(m["start"]) for m in done.values() if "start" in m]
+        return min(live) if live else None
+    last = max(span.end for span in covered)
+    holes = remaining(Interval(covered[0].start, last), covered)
+    return holes[0].start if holes else last
 
 
 class Exporter:
@@ -296,7 +314,8 @@ class Exporter:
 
     def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
         """Decide what to do with a chunk that failed: split it, retry it, or give up."""
-        if isinstance(exc, _TooBig) or (isinstance(exc, ServerError) and exc.status == 504):
+        too_heavy = isinstance(exc, _TooBig) or (isinstance(exc, ServerError) and exc.status == 504)
+        if too_heavy and chunk.interval.duration >= 2 * MIN_SPLIT:
             parts = split_chunk(chunk)
             if len(parts) > 1:
                 self.stats.chunks_split += 1
@@ -333,10 +352,11 @@ class Exporter:
     def _work(self, chunk: Chunk, outbox: queue.Queue[tuple[str, Chunk, Any]]) -> None:
         req = self.request
         count = 0
+        live = chunk.interval.end > self.now() - req.live_margin
         try:
             if chunk.method == "query":
                 pages = fetch_query_chunk(
-                    self.client, chunk, page_size=req.page_size, stop=self._stop
+                    self.client, chunk, page_size=req.page_size, stop=self._stop, live=live
                 )
             else:
                 pages = fetch_job_chunk(

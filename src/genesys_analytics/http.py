@@ -126,8 +126,9 @@ class Transport:
                 log.debug("%s %s -> %s (attempt %d)", method, path, type(exc).__name__, attempt)
                 if isinstance(decision, GiveUp):
                     raise ServerError(
-                        f"{method} {path} failed: {type(exc).__name__} ({decision.reason}); "
-                        "the service or the network is unwell, try again later."
+                        f"{method} {path} at {self._client.base_url.host} failed: "
+                        f"{type(exc).__name__} ({decision.reason}); check the network and "
+                        "--base-url / --region, or try again later."
                     ) from None
                 self._sleep(decision.delay, method, path)
                 continue
@@ -144,7 +145,7 @@ class Transport:
             status = response.status_code
             log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
             if status < 400:
-                return orjson.loads(response.content) if response.content else None
+                return _decode_success(response, method, path)
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if status == 429:
                 self.stats.add(throttled=1)
@@ -159,6 +160,22 @@ class Transport:
         log.debug("retrying %s %s in %.2f s", method, path, delay)
         self.stats.add(retries=1)
         self.clock.sleep(delay)
+
+
+def _decode_success(response: httpx.Response, method: str, path: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("Content-Type", "no content type")
+        raise ServerError(
+            f"{method} {path.split('?')[0]} answered {response.status_code} with a body that is "
+            f"not JSON ({kind}); check that --base-url / GENESYS_BASE_URL or --region points "
+            "at the Genesys Cloud API and not at a proxy or login page.",
+            status=response.status_code,
+            body=response.text,
+        ) from None
 
 
 def _decode_body(response: httpx.Response) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from genesys_analytics.timeutil import parse_instant
 log = logging.getLogger(__name__)
 
 DONE, FAILED_STATES = "FULFILLED", ("FAILED", "EXPIRED", "CANCELLED")
+_STOP_CHECK = 0.5  # seconds between looks at the stop event while waiting for a job
 
 
 class Requester(Protocol):
@@ -51,8 +54,26 @@ def submit(http: Requester, body: dict[str, Any]) -> str:
     return str(job_id)
 
 
-def wait(http: Requester, job_id: str, policy: JobPolicy) -> None:
-    """Poll until FULFILLED; raise ``JobFailed`` on FAILED/EXPIRED/CANCELLED or timeout."""
+def _pause(clock: Clock, seconds: float, stop: threading.Event | None) -> bool:
+    """Sleep ``seconds`` (in short steps when ``stop`` is given); ``False`` once it is set."""
+    if stop is None:
+        clock.sleep(seconds)
+        return True
+    steps = max(1, math.ceil(seconds / _STOP_CHECK))
+    for _ in range(steps):
+        if stop.is_set():
+            return False
+        clock.sleep(seconds / steps)
+    return not stop.is_set()
+
+
+def wait(
+    http: Requester, job_id: str, policy: JobPolicy, *, stop: threading.Event | None = None
+) -> bool:
+    """Poll until FULFILLED (``True``) or until ``stop`` is set (``False``).
+
+    Raises ``JobFailed`` on FAILED/EXPIRED/CANCELLED or timeout.
+    """
     clock = http.clock
     started = clock.monotonic()
     for delay in policy.delays():
@@ -60,15 +81,18 @@ def wait(http: Requester, job_id: str, policy: JobPolicy) -> None:
             raise JobFailed(
                 f"job {job_id} did not finish within {policy.timeout:.0f} s.", job_id=job_id
             )
-        clock.sleep(delay)
+        if not _pause(clock, delay, stop):
+            log.debug("job %s: stopped while waiting", job_id)
+            return False
         status = http.request("GET", f"{DETAILS_JOBS}/{job_id}") or {}
         state = str(status.get("state", ""))
         log.debug("job %s is %s", job_id, state)
         if state == DONE:
-            return
+            return True
         if state in FAILED_STATES:
             message = status.get("errorMessage") or "no message from the service"
             raise JobFailed(f"job {job_id} ended {state}: {message}", job_id=job_id, state=state)
+    return False  # pragma: no cover - policy.delays() never ends
 
 
 def delete(http: Requester, job_id: str) -> None:
@@ -93,14 +117,19 @@ def run_job(
     *,
     page_size: int | None = 1000,
     policy: JobPolicy | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Submit, wait, yield every conversation; the job is deleted however this ends."""
+    """Submit, wait, yield every conversation; the job is deleted however this ends.
+
+    Setting ``stop`` (another thread's Ctrl-C) ends the wait early, yielding nothing.
+    """
     policy = policy or JobPolicy()
     for submission in range(1, policy.max_submits + 1):
         job_id = submit(http, body)
         try:
             try:
-                wait(http, job_id, policy)
+                if not wait(http, job_id, policy, stop=stop):
+                    return
             except JobFailed as exc:
                 if exc.state in ("FAILED", "EXPIRED") and submission < policy.max_submits:
                     log.info("%s; resubmitting", exc)

@@ -106,6 +106,9 @@ class FileSink:
     def commit(self) -> None:
         store = self._store()
         store.commit()
+        # The store caps DuckDB's memory while writing; the final ordered copy sorts the
+        # whole table and would run out of memory under that cap, so lift it for the copy.
+        store.con.execute("RESET memory_limit")
         _remove(self.tmp)
         if self.fmt == "jsonl":
             self._write_jsonl(store)

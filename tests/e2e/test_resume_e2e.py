@@ -75,3 +75,35 @@ def test_sigkill_then_resume_is_exact(tmp_path: Path, fmt_name: str) -> None:
             ]
         assert len(ids) == len(set(ids))
         assert sorted(ids) == truth["ids"]
+
+
+def test_ctrl_c_says_how_to_resume_and_resume_is_exact(tmp_path: Path) -> None:
+    settings = EmulatorSettings(seed=22, days=6, per_day=150, now=NOW, faults={"latency": 0.01})
+    with run_emulator(settings) as emu:
+        out = tmp_path / "export.jsonl"
+        args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(out)]
+        args += ["--format", "jsonl", "--method", "query", "--workers", "2"]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "genesys_analytics", "-v", *args],
+            env=cli_env(emu),
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            stdin=subprocess.DEVNULL,
+        )
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            if "checkpointed chunk" in line:
+                proc.send_signal(signal.SIGINT)
+                break
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 130
+        assert "Traceback" not in rest
+        assert rest.strip().splitlines()[-1].startswith("interrupted: ")
+        assert "--resume" in rest
+        assert not out.exists(), "an interrupted file export must not look finished"
+        res = run_cli([*args, "--resume"], cli_env(emu), tmp_path)
+        assert res.returncode == 0, res.stderr
+        ids = [r.split('"conversationId":"')[1].split('"')[0] for r in out.read_text().splitlines()]
+        assert sorted(ids) == emu.truth(START, END)["ids"]
