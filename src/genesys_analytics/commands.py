@@ -22,6 +22,7 @@ from genesys_analytics.errors import ConfigError, IncompleteExport
 from genesys_analytics.export import Exporter, ExportRequest, incremental_start
 from genesys_analytics.progress import ChunkProgress
 from genesys_analytics.reports import volume_from_details
+from genesys_analytics.sinks import FORMATS
 from genesys_analytics.timeutil import Interval
 from genesys_analytics.volume_command import render_volume
 
@@ -30,7 +31,6 @@ DEMO_SQL = (
     "round(avg(duration_ms) / 1000) as avg_seconds "
     "from conversations group by 1 order by 2 desc"
 )
-FORMATS = ("duckdb", "parquet", "jsonl", "csv")
 DEFAULT_OUT = {
     "duckdb": "genesys.duckdb",
     "parquet": "genesys-parquet",
@@ -41,9 +41,22 @@ DEFAULT_OUT = {
 
 @click.command()
 @interval_options
-@click.option("--out", "out", type=click.Path(path_type=Path), help="Where to write.")
 @click.option(
-    "--format", "fmt", default="duckdb", show_default=True, type=click.Choice(list(FORMATS))
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Where to write. Default by format: genesys.duckdb, genesys-parquet/ (a directory), "
+    "genesys.jsonl, genesys.csv.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="duckdb",
+    show_default=True,
+    type=click.Choice(list(FORMATS)),
+    help="duckdb: tables conversations, participants, sessions, segments, session_metrics "
+    "(upserted; resumable; --incremental); parquet: partitioned by UTC date; jsonl: raw "
+    "conversations; csv: the flattened conversations table.",
 )
 @click.option(
     "--method",
@@ -52,7 +65,14 @@ DEFAULT_OUT = {
     type=click.Choice(["auto", "query", "job"]),
     help="auto: async jobs for data the jobs API has, details queries for newer data.",
 )
-@click.option("--workers", default=4, show_default=True, type=click.IntRange(1, 32))
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Chunks fetched in parallel; they share one rate limiter, so more workers never "
+    "means more 429s.",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
 @click.option(
     "--incremental",
@@ -143,7 +163,14 @@ def export(
 
 
 @click.command()
-@click.option("--out", "out", type=click.Path(path_type=Path), default=Path("demo.duckdb"))
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=Path("demo.duckdb"),
+    show_default=True,
+    help="The DuckDB file the demo writes (replaced on each run).",
+)
 @click.option("--seed", default=7, show_default=True, help="Emulator data seed.")
 @click.option("--per-day", default=400, show_default=True, help="Conversations per day.")
 @click.pass_obj
@@ -176,8 +203,8 @@ def demo(ctx: Any, out: Path, seed: int, per_day: int) -> None:
                     f"volume total {result.total} differs from "
                     f"the emulator's truth {truth['total']}."
                 )
-            if out.exists():
-                out.unlink()
+            for stale in (out, out.with_name(out.name + ".wal")):
+                stale.unlink(missing_ok=True)
             sink = open_sink(out, "duckdb", resume=False)
             try:
                 with ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar:
