@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from genesys_analytics.auth import TokenAuth
-from genesys_analytics.errors import AuthError, ServerError
+from genesys_analytics.errors import AuthError, RateLimited, ServerError
 from genesys_analytics.http import Transport
 from genesys_analytics.retry import RetryPolicy
 from tests.conftest import FakeApi, FakeClock, FixedRng, json_response
@@ -166,3 +166,31 @@ def test_repr_never_shows_secret_or_token(fake_api: FakeApi, fake_clock: FakeClo
     http.request("GET", "/api/v2/ping")
     assert "s3cret-value" not in repr(auth)
     assert "tok-1" not in repr(auth) and "tok-1" not in repr(auth._token)
+
+
+def test_login_429_retry_after_is_honoured(fake_api: FakeApi, fake_clock: FakeClock) -> None:
+    calls = {"n": 0}
+    ok = fake_api._token
+
+    def throttled(request: httpx.Request) -> httpx.Response:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return json_response(429, {"error": "too many"}, **{"Retry-After": "7"})
+        return ok(request)
+
+    fake_api._token = throttled  # type: ignore[method-assign]
+    fake_api.route("GET", "/api/v2/ping", json_response(200, {}))
+    http, _ = make(fake_api, fake_clock)
+    assert http.request("GET", "/api/v2/ping") == {}
+    assert fake_clock.sleeps == [7.0]
+
+
+def test_login_429_with_a_huge_retry_after_stops_with_the_wait(
+    fake_api: FakeApi, fake_clock: FakeClock
+) -> None:
+    fake_api.token_error = json_response(429, {}, **{"Retry-After": "7200"})
+    http, _ = make(fake_api, fake_clock)
+    with pytest.raises(RateLimited, match="7200 s") as info:
+        http.request("GET", "/api/v2/ping")
+    assert info.value.retry_after == 7200
+    assert fake_clock.sleeps == []

@@ -18,6 +18,7 @@ import orjson
 
 from genesys_analytics.errors import AuthError, ServerError
 from genesys_analytics.pacing import Clock, SystemClock
+from genesys_analytics.retry import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ class TokenAuth(httpx.Auth):
                 f"The login service at {self.login_host} failed to issue a token; try again later.",
                 status=status,
                 body=excerpt,
+                retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
         if error == "invalid_client" or status in (400, 401):
             raise AuthError(

@@ -45,12 +45,14 @@ class GenesysError(Exception):
         status: int | None = None,
         context_id: str | None = None,
         body: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.context_id = context_id
         self.body_excerpt = scrub(body) if body else None
+        self.retry_after = retry_after  # seconds the service asked to wait, if it said
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -81,10 +83,6 @@ class BadQuery(GenesysError):
 
 class RateLimited(GenesysError):
     exit_code = 6
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
-        self.retry_after = retry_after
 
 
 class ServerError(GenesysError):

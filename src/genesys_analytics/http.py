@@ -136,7 +136,15 @@ class Transport:
                 self.limiter.observe(None)
                 if not isinstance(exc, ServerError):
                     raise
-                decision = decide(self.policy, attempt, exc.status or 503, None, self._rng)
+                decision = decide(
+                    self.policy, attempt, exc.status or 503, exc.retry_after, self._rng
+                )
+                if isinstance(decision, GiveUp) and decision.retry_after is not None:
+                    raise RateLimited(
+                        f"The login service {decision.reason}; wait that long and run again.",
+                        status=exc.status,
+                        retry_after=decision.retry_after,
+                    ) from None
                 if isinstance(decision, GiveUp):
                     raise
                 self._sleep(decision.delay, method, path)
