@@ -65,6 +65,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _QuietDrops(logging.Filter):
+    """The ``drop`` fault cuts responses on purpose; uvicorn need not report each one."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "returned without completing response" not in record.getMessage()
+
+
 def make_server(app: Starlette) -> uvicorn.Server:
     config = uvicorn.Config(
         app,
@@ -76,7 +83,11 @@ def make_server(app: Starlette) -> uvicorn.Server:
         timeout_keep_alive=30,
         timeout_graceful_shutdown=2,
     )
-    return uvicorn.Server(config)
+    server = uvicorn.Server(config)  # configures uvicorn's loggers
+    error_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietDrops) for f in error_log.filters):
+        error_log.addFilter(_QuietDrops())
+    return server
 
 
 def describe(app: Starlette, sock: socket.socket) -> RunningEmulator:
