@@ -15,8 +15,8 @@ from genesys_analytics.export import (
     Exporter,
     ExportRequest,
     incremental_start,
-    trim,
 )
+from genesys_analytics.fetching import trim
 from genesys_analytics.plan import remaining
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
 
@@ -101,31 +101,36 @@ class FakeClient:
         self.queries: list[str] = []
         self.fail_first: dict[str, BaseException] = {}
         self.drift: dict[str, dict[str, Any]] = {}
+        self.matched: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.Lock()
 
     def job_availability(self) -> datetime:
         return DAY - timedelta(days=30)
 
-    def details_pages(self, body: dict[str, Any], *, page_size: int) -> Iterator[DetailsPage]:
-        iv = Interval.parse(body["interval"])
+    def on_read(self, key: str) -> None:
+        """Called (under the lock) when a read of ``key`` starts with page 1."""
+
+    def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+        key = body["interval"]
         with self.lock:
-            self.queries.append(body["interval"])
-            exc = self.fail_first.pop(body["interval"], None)
-        if exc is not None:
-            raise exc
-        days = set(iv.days_touched())
-        matched = [c for c in self.convs if parse_instant(c["conversationStart"]).date() in days]
-        number = 0
-        while True:
-            number += 1
-            extra = self.drift.pop(body["interval"], None) if number == 2 else None
-            if extra is not None:
-                matched.insert(0, extra)
-                self.convs.append(extra)
-            page = matched[(number - 1) * self.page_size : number * self.page_size]
-            if not page:
-                return
-            yield DetailsPage(number, len(matched), page)
+            if number == 1:
+                self.queries.append(key)
+                exc = self.fail_first.pop(key, None)
+                if exc is not None:
+                    raise exc
+                self.on_read(key)
+                days = set(Interval.parse(key).days_touched())
+                self.matched[key] = [
+                    c for c in self.convs if parse_instant(c["conversationStart"]).date() in days
+                ]
+            if number == 2:
+                extra = self.drift.pop(key, None)
+                if extra is not None:
+                    self.matched[key].insert(0, extra)
+                    self.convs.append(extra)
+            matched = self.matched[key]
+            page = matched[(number - 1) * page_size : number * page_size]
+            return DetailsPage(number, len(matched), page)
 
 
 def _convs(n: int) -> list[dict[str, Any]]:
@@ -137,7 +142,7 @@ def test_exporter_reads_every_conversation_exactly_once() -> None:
     client = FakeClient(convs)
     sink = MemorySink()
     iv = Interval(DAY + timedelta(hours=3), DAY + timedelta(days=3))
-    stats = Exporter(client, ExportRequest(iv, method="query", workers=3)).run(sink)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=3)).run(sink)
     expected = {
         c["conversationId"]
         for c in convs
@@ -154,7 +159,7 @@ def test_server_error_retries_the_chunk() -> None:
     iv = Interval(DAY, DAY + timedelta(days=1))
     client.fail_first[iv.iso()] = ServerError("boom", status=503)
     sink = MemorySink()
-    stats = Exporter(client, ExportRequest(iv, method="query", workers=1)).run(sink)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(sink)
     assert stats.chunks_retried == 1
     assert len(sink.rows) == 5
 
@@ -164,7 +169,7 @@ def test_504_splits_the_chunk() -> None:
     iv = Interval(DAY, DAY + timedelta(days=1))
     client.fail_first[iv.iso()] = ServerError("too heavy", status=504)
     sink = MemorySink()
-    stats = Exporter(client, ExportRequest(iv, method="query", workers=2)).run(sink)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=2)).run(sink)
     assert stats.chunks_split == 1
     assert len(sink.checkpoints) == 2
     assert len(sink.rows) == 5
@@ -175,17 +180,17 @@ def test_auth_error_is_not_retried() -> None:
     iv = Interval(DAY, DAY + timedelta(days=1))
     client.fail_first[iv.iso()] = AuthError("bad credentials", status=401)
     with pytest.raises(AuthError):
-        Exporter(client, ExportRequest(iv, method="query")).run(MemorySink())
+        Exporter(client, ExportRequest(iv, page_size=2, method="query")).run(MemorySink())
 
 
 def test_persistent_failure_names_the_chunk() -> None:
     class Broken(FakeClient):
-        def details_pages(self, body: dict[str, Any], *, page_size: int) -> Iterator[DetailsPage]:
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
             raise ServerError("down", status=503)
 
     iv = Interval(DAY, DAY + timedelta(days=1))
     with pytest.raises(IncompleteExport, match=r"2024-05-01T00:00:00.000Z.*--resume"):
-        Exporter(Broken([]), ExportRequest(iv, method="query")).run(MemorySink())
+        Exporter(Broken([]), ExportRequest(iv, page_size=2, method="query")).run(MemorySink())
 
 
 def test_drift_triggers_a_reread_that_catches_the_newcomer() -> None:
@@ -195,7 +200,7 @@ def test_drift_triggers_a_reread_that_catches_the_newcomer() -> None:
     newcomer = conv("late", DAY + timedelta(minutes=1))
     client.drift[iv.iso()] = newcomer
     sink = MemorySink()
-    stats = Exporter(client, ExportRequest(iv, method="query", workers=1)).run(sink)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(sink)
     assert stats.rereads == 1
     assert "late" in sink.rows
     assert len(sink.rows) == 6
@@ -209,7 +214,7 @@ def test_resume_skips_checkpointed_intervals() -> None:
         first_day.iso(): {"start": fmt(first_day.start), "end": fmt(first_day.end), "live": False}
     }
     sink = MemorySink(done)
-    stats = Exporter(client, ExportRequest(iv, method="query", resume=True)).run(sink)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", resume=True)).run(sink)
     assert first_day.iso() not in client.queries
     assert stats.chunks_done == 2 and stats.chunks_skipped == 1
 
@@ -220,7 +225,7 @@ def test_live_chunk_is_marked() -> None:
     sink = MemorySink()
     Exporter(
         client,
-        ExportRequest(iv, method="query"),
+        ExportRequest(iv, page_size=2, method="query"),
         now=lambda: DAY + timedelta(hours=23, minutes=59, seconds=30),
     ).run(sink)
     assert [m["live"] for m in sink.checkpoints.values()] == [True]
@@ -245,7 +250,9 @@ def test_504_on_a_chunk_too_short_to_split_is_retried_not_a_crash(length: timede
     client = FakeClient(_convs(3))
     iv = Interval(DAY, DAY + length)
     client.fail_first[iv.iso()] = ServerError("too heavy", status=504)
-    stats = Exporter(client, ExportRequest(iv, method="query", workers=1)).run(MemorySink())
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(
+        MemorySink()
+    )
     assert stats.chunks_split == 0 and stats.chunks_retried == 1
     assert stats.chunks_done == 1
 
@@ -256,17 +263,72 @@ def test_a_live_chunk_that_keeps_growing_is_exported_and_marked_live() -> None:
     class Busy(FakeClient):
         arrivals = 0
 
-        def details_pages(self, body: dict[str, Any], *, page_size: int) -> Iterator[DetailsPage]:
-            with self.lock:
-                Busy.arrivals += 1
-                self.drift[body["interval"]] = conv(f"new{Busy.arrivals}", DAY + timedelta(hours=1))
-            yield from super().details_pages(body, page_size=page_size)
+        def on_read(self, key: str) -> None:
+            Busy.arrivals += 1
+            self.drift[key] = conv(f"new{Busy.arrivals}", DAY + timedelta(hours=1))
 
     client = Busy(_convs(5))
     iv = Interval(DAY, DAY + timedelta(days=1))
     sink = MemorySink()
     now = DAY + timedelta(hours=23, minutes=59, seconds=30)
-    stats = Exporter(client, ExportRequest(iv, method="query"), now=lambda: now).run(sink)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query"), now=lambda: now).run(
+        sink
+    )
     assert stats.rereads == 1 and stats.live_chunks == 1
     assert [m["live"] for m in sink.checkpoints.values()] == [True]
     assert "new1" in sink.rows  # what arrived during the first read is in the second
+
+
+def test_pages_after_the_first_are_fetched_in_parallel_and_kept_in_order() -> None:
+    # Pages 2..5 meet at a barrier: only a reader with four pages in flight gets past it.
+    barrier = threading.Barrier(4, timeout=10)
+
+    class Concurrent(FakeClient):
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            if 2 <= number <= 5:
+                barrier.wait()
+            return super().details_page(body, number, page_size=page_size)
+
+    convs = [conv(f"c{i:02d}", DAY + timedelta(minutes=30 * i)) for i in range(20)]
+    client = Concurrent(convs)
+    sink = MemorySink()
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    request = ExportRequest(iv, page_size=2, method="query", workers=1, page_parallel=4)
+    stats = Exporter(client, request).run(sink)
+    assert list(sink.rows) == [c["conversationId"] for c in convs]  # written in page order
+    assert stats.pages == 11  # ten full pages and the empty one that ends the read
+    assert stats.rereads == 0
+
+
+def test_a_slice_still_over_the_cap_is_read_with_a_job() -> None:
+    jobs: list[str] = []
+
+    class Huge(FakeClient):
+        def job_availability(self) -> datetime:
+            return DAY + timedelta(hours=1)
+
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            return DetailsPage(number, 250_000, [])
+
+        def conversation_job(
+            self, start: datetime, end: datetime, **kw: Any
+        ) -> Iterator[dict[str, Any]]:
+            jobs.append(fmt(start))
+            return iter([conv(f"j{fmt(start)}", start)])
+
+    iv = Interval(DAY, DAY + timedelta(minutes=1))
+    sink = MemorySink()
+    stats = Exporter(Huge([]), ExportRequest(iv, method="query")).run(sink)
+    assert jobs == [fmt(DAY)]
+    assert stats.methods == {"job": 1}
+    assert list(sink.rows) == [f"j{fmt(DAY)}"]
+
+
+def test_a_slice_over_the_cap_too_new_for_jobs_says_when_to_come_back() -> None:
+    class Huge(FakeClient):
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            return DetailsPage(number, 250_000, [])
+
+    iv = Interval(DAY, DAY + timedelta(minutes=1))
+    with pytest.raises(IncompleteExport, match="newer than the data the jobs API has"):
+        Exporter(Huge([]), ExportRequest(iv, method="query")).run(MemorySink())

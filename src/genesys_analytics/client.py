@@ -13,10 +13,10 @@ import httpx
 from genesys_analytics import jobs, queries
 from genesys_analytics.auth import TokenAuth
 from genesys_analytics.config import Region, Settings
-from genesys_analytics.errors import ConfigError
+from genesys_analytics.errors import ConfigError, PaginationError
 from genesys_analytics.http import Stats, Transport
 from genesys_analytics.pacing import Clock, Limiter, SystemClock
-from genesys_analytics.paging import NextUri, PageNumberInBody, Pager, PageRequest
+from genesys_analytics.paging import RESULT_CAP, NextUri, PageNumberInBody, Pager, PageRequest
 from genesys_analytics.retry import RetryPolicy, Rng
 from genesys_analytics.timeutil import Interval
 
@@ -142,6 +142,23 @@ class Client:
         )
         for page in Pager(self._send, paginator):
             yield DetailsPage(page.number, queries.total_hits(page.body), page.items)
+
+    def details_page(
+        self, body: dict[str, Any], number: int, *, page_size: int = 100
+    ) -> DetailsPage:
+        """One page of a details query (``conversations`` empty past the last page).
+
+        Safe to call from several threads at once for different pages of one query.
+        """
+        if number < 1 or number * page_size > RESULT_CAP:
+            raise PaginationError(
+                f"page {number} at pageSize {page_size} is outside the service's "
+                f"{RESULT_CAP:,}-result cap; split the interval into smaller ones."
+            )
+        paged = queries.with_paging(body, page_size=page_size, page_number=number)
+        response = self._http.request("POST", queries.DETAILS_QUERY, json=paged)
+        response = response if isinstance(response, dict) else {}
+        return DetailsPage(number, queries.total_hits(response), queries.conversations_of(response))
 
     def details_total_hits(self, body: dict[str, Any]) -> int:
         """One ``pageSize=1`` probe: the service's (approximate) ``totalHits``."""

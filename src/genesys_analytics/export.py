@@ -13,13 +13,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from genesys_analytics import queries
 from genesys_analytics.errors import (
     GenesysError,
     IncompleteExport,
@@ -27,16 +26,20 @@ from genesys_analytics.errors import (
     PaginationError,
     ServerError,
 )
+from genesys_analytics.fetching import (
+    MIN_SPLIT,
+    REREAD,
+    TooBig,
+    fetch_job_chunk,
+    fetch_query_chunk,
+)
 from genesys_analytics.plan import Chunk, plan_chunks, remaining, split_chunk
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
 
 log = logging.getLogger(__name__)
 
 Method = Literal["auto", "query", "job"]
-DEEP_PAGING_CAP = 100_000
 CHUNK_ATTEMPTS = 3
-MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy at this length is retried, not split
-MAX_READS = 5
 
 
 class ChunkSink(Protocol):
@@ -55,6 +58,7 @@ class ExportRequest:
     resume: bool = False
     incremental: bool = False
     page_size: int = 100
+    page_parallel: int = 4  # pages of one query chunk fetched at once, after its first page
     job_page_size: int = 1000
     live_margin: timedelta = timedelta(seconds=60)
 
@@ -88,103 +92,6 @@ class _NoProgress:
 
     def chunk_done(self, chunk: Chunk) -> None:
         pass
-
-
-REREAD = None  # yielded between the two reads of a chunk whose totalHits moved
-
-
-class _TooBig(Exception):
-    """A query chunk's first page reports more hits than the deep-paging cap allows."""
-
-
-def trim(conversations: list[dict[str, Any]], interval: Interval) -> list[dict[str, Any]]:
-    """Keep the conversations whose ``conversationStart`` lies in ``[start, end)``."""
-    lo, hi = fmt(interval.start), fmt(interval.end)
-    kept = []
-    for conv in conversations:
-        start = conv.get("conversationStart")
-        if not start:
-            continue
-        key = start if len(start) == 24 and start.endswith("Z") else fmt(parse_instant(start))
-        if lo <= key < hi:
-            kept.append(conv)
-    return kept
-
-
-def fetch_query_chunk(
-    client: Any, chunk: Chunk, *, page_size: int, stop: threading.Event, live: bool = False
-) -> Iterator[list[dict[str, Any]] | None]:
-    """Page one details query; read it again while ``totalHits`` moved during a read.
-
-    A conversation inserted before the current page while paging is missed by that
-    read and shifts the others, so one shows on two pages. A read is trusted only when
-    ``totalHits`` held still through it and no conversation showed twice; counting
-    the ids cannot replace that, because ``totalHits`` is approximate. The sink
-    merges the reads by ``conversationId``. A ``live`` chunk keeps growing by nature:
-    after two merged reads it is accepted (and checkpointed as live, to be read again).
-    """
-    body = queries.details_query(chunk.interval, page_size=page_size)
-    for attempt in range(1, MAX_READS + 1):
-        totals: list[int] = []
-        ids: set[str] = set()
-        shifted = 0
-        for page in client.details_pages(body, page_size=page_size):
-            if stop.is_set():
-                return
-            totals.append(page.total_hits)
-            if page.number == 1 and page.total_hits > DEEP_PAGING_CAP:
-                raise _TooBig(
-                    f"{chunk.key} reports {page.total_hits:,} conversations, more than the "
-                    f"{DEEP_PAGING_CAP:,} a details query can page, even cut to "
-                    f"{MIN_SPLIT.total_seconds():.0f} s; read it with --method job"
-                )
-            for conv in page.conversations:
-                cid = conv.get("conversationId", "")
-                shifted += cid in ids
-                ids.add(cid)
-            yield trim(page.conversations, chunk.interval)
-        if len(set(totals)) <= 1 and not shifted:
-            return
-        if live and attempt >= 2:
-            log.info("%s is live and still growing; keeping the merged reads", chunk.key)
-            return
-        log.info(
-            "%s moved while paging (totalHits %d → %d, %d seen twice); reading it again",
-            chunk.key,
-            totals[0],
-            totals[-1],
-            shifted,
-        )
-        if attempt < MAX_READS:
-            yield REREAD
-    raise PaginationError(
-        f"totalHits kept moving over {MAX_READS} reads of {chunk.interval}; "
-        "the interval is still receiving data"
-    )
-
-
-def fetch_job_chunk(
-    client: Any, chunk: Chunk, *, page_size: int, stop: threading.Event
-) -> Iterator[list[dict[str, Any]]]:
-    """Run one async job; yield its results in batches."""
-    batch: list[dict[str, Any]] = []
-    results = client.conversation_job(
-        chunk.interval.start, chunk.interval.end, page_size=page_size, stop=stop
-    )
-    try:
-        for conv in results:
-            if stop.is_set():
-                return
-            batch.append(conv)
-            if len(batch) >= page_size:
-                yield trim(batch, chunk.interval)
-                batch = []
-        if batch:
-            yield trim(batch, chunk.interval)
-    finally:
-        close = getattr(results, "close", None)
-        if close is not None:
-            close()
 
 
 def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
@@ -232,6 +139,7 @@ class Exporter:
         self.now = now or (lambda: datetime.now(UTC))
         self.stats = ExportStats()
         self._stop = threading.Event()
+        self._availability: datetime | None = None
 
     # -- planning -----------------------------------------------------------------
     def plan(self, done: dict[str, dict[str, Any]]) -> list[Chunk]:
@@ -247,7 +155,7 @@ class Exporter:
             )
         availability: datetime | None = None
         if req.method in ("auto", "job"):
-            availability = self.client.job_availability()
+            availability = self._availability = self.client.job_availability()
         chunks: list[Chunk] = []
         for piece in pieces:
             method = req.method
@@ -314,7 +222,7 @@ class Exporter:
 
     def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
         """Decide what to do with a chunk that failed: split it, retry it, or give up."""
-        too_heavy = isinstance(exc, _TooBig) or (isinstance(exc, ServerError) and exc.status == 504)
+        too_heavy = isinstance(exc, TooBig) or (isinstance(exc, ServerError) and exc.status == 504)
         if too_heavy and chunk.interval.duration >= 2 * MIN_SPLIT:
             parts = split_chunk(chunk)
             if len(parts) > 1:
@@ -322,7 +230,17 @@ class Exporter:
                 self.stats.chunks_planned += len(parts) - 1
                 self.progress.planned(self.stats.chunks_planned)
                 return parts
-        if isinstance(exc, ServerError | PaginationError | JobFailed | _TooBig):
+        if isinstance(exc, TooBig) and chunk.method == "query":
+            job = self._as_job(chunk)
+            if job is not None:
+                log.info("%s is over the details query's cap; reading it with a job", chunk.key)
+                return [job]
+            self._stop.set()
+            raise IncompleteExport(
+                f"{exc}, but it is newer than the data the jobs API has "
+                f"(up to {fmt(self._availability or self.now())}); export it after that."
+            ) from exc
+        if isinstance(exc, ServerError | PaginationError | JobFailed | TooBig):
             n = attempts.get(chunk.key, 0) + 1
             attempts[chunk.key] = n
             if n < CHUNK_ATTEMPTS:
@@ -337,6 +255,14 @@ class Exporter:
             ) from exc
         self._stop.set()
         raise exc
+
+    def _as_job(self, chunk: Chunk) -> Chunk | None:
+        """The same chunk read by an async job, when the jobs API has its data yet."""
+        if self._availability is None:
+            self._availability = self.client.job_availability()
+        if chunk.interval.end > self._availability:
+            return None
+        return Chunk(chunk.interval, "job", chunk.est_hits)
 
     def _meta(self, chunk: Chunk, conversations: int) -> dict[str, Any]:
         live = chunk.interval.end > self.now() - self.request.live_margin
@@ -356,7 +282,12 @@ class Exporter:
         try:
             if chunk.method == "query":
                 pages = fetch_query_chunk(
-                    self.client, chunk, page_size=req.page_size, stop=self._stop, live=live
+                    self.client,
+                    chunk,
+                    page_size=req.page_size,
+                    stop=self._stop,
+                    live=live,
+                    parallel=req.page_parallel,
                 )
             else:
                 pages = fetch_job_chunk(
@@ -364,6 +295,7 @@ class Exporter:
                 )
             for page in pages:
                 if page is REREAD:
+                    count = 0  # the next read counts afresh
                     self._put(outbox, ("reread", chunk, None))
                     continue
                 count += len(page)
