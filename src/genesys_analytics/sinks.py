@@ -31,7 +31,7 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
@@ -92,7 +92,9 @@ class FileSink:
             self._drop_staging()
         elif self.staging.exists():
             log.info("resuming from %s", self.staging)
-        self.store: DuckDBStore | None = DuckDBStore(self.staging, tables=(CONVERSATIONS.name,))
+        self.store: DuckDBStore | None = DuckDBStore(
+            self.staging, tables=(CONVERSATIONS.name,), keys_only=fmt == "jsonl"
+        )
 
     def write(self, conversations: Iterable[dict[str, Any]]) -> int:
         return self._store().write(conversations)
@@ -106,15 +108,16 @@ class FileSink:
     def commit(self) -> None:
         store = self._store()
         store.commit()
-        # The store caps DuckDB's memory while writing; the final ordered copy sorts the
-        # whole table and would run out of memory under that cap, so lift it for the copy.
-        store.con.execute("RESET memory_limit")
+        store.con.execute("RESET threads")
         _remove(self.tmp)
         if self.fmt == "jsonl":
             self._write_jsonl(store)
         elif self.fmt == "csv":
+            store.con.execute("RESET memory_limit")
             self._copy(store, self._csv_select(), "FORMAT csv, HEADER true")
         else:
+            # One ordered copy of the whole table: lift the writer's memory cap for it.
+            store.con.execute("RESET memory_limit")
             order = "ORDER BY conversation_start, conversation_id"
             self._copy(
                 store,
@@ -143,12 +146,17 @@ class FileSink:
             _remove(p)
 
     def _write_jsonl(self, store: DuckDBStore) -> None:
-        cur = store.con.execute(
-            "SELECT raw FROM conversations ORDER BY conversation_start, conversation_id"
-        )
+        """Stream the raw lines in order, one bounded time window at a time.
+
+        A single ``ORDER BY`` over the whole table would sort every raw document at once
+        (gigabytes for a large export); a window of at most ``JSONL_WINDOW`` rows sorts
+        in a few MB under the store's memory cap, so memory stays flat.
+        """
         with self.tmp.open("w", encoding="utf-8", newline="\n") as f:
-            while batch := cur.fetchmany(5000):
-                f.writelines(f"{raw}\n" for (raw,) in batch)
+            for sql, params in _jsonl_queries(store.con):
+                cur = store.con.execute(sql, params)
+                while batch := cur.fetchmany(1000):
+                    f.writelines(f"{raw}\n" for (raw,) in batch)
             f.flush()
             os.fsync(f.fileno())
 
@@ -186,6 +194,36 @@ class FileSink:
         else:
             os.replace(self.tmp, self.path)
         _fsync_dir(self.path.parent)
+
+
+#: At most this many rows (unless one minute holds more) per ordered JSON Lines query.
+JSONL_WINDOW = 5000
+
+
+def _jsonl_queries(con: Any) -> Iterator[tuple[str, list[Any]]]:
+    """Queries that together give every raw line, ordered by (start, id), NULL starts last."""
+    minutes = con.execute(
+        "SELECT date_trunc('minute', conversation_start) AS m, count(*) FROM conversations "
+        "WHERE conversation_start IS NOT NULL GROUP BY m ORDER BY m"
+    ).fetchall()
+    window = (
+        "SELECT raw FROM conversations WHERE conversation_start >= ? {} "
+        "ORDER BY conversation_start, conversation_id"
+    )
+    lo, n = None, 0
+    for minute, count in minutes:
+        if lo is None:
+            lo = minute
+        elif n + count > JSONL_WINDOW:
+            yield window.format("AND conversation_start < ?"), [lo, minute]
+            lo, n = minute, 0
+        n += count
+    if lo is not None:
+        yield window.format(""), [lo]
+    yield (
+        "SELECT raw FROM conversations WHERE conversation_start IS NULL ORDER BY conversation_id",
+        [],
+    )
 
 
 def _fsync_file(path: Path) -> None:
