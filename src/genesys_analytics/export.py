@@ -173,9 +173,8 @@ class Exporter:
         self.progress.planned(len(chunks))
         if not chunks:
             return self.stats
-        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(
-            maxsize=max(4, 2 * self.request.workers)
-        )
+        # Pages waiting for the writer: bounded, so memory does not grow with the export.
+        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(maxsize=self.request.workers + 2)
         attempts: dict[str, int] = {}
         pending = 0
         with ThreadPoolExecutor(

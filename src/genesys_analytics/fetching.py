@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy at this length is not split further
 MAX_READS = 5
+JOB_BATCH = 200  # job results are handed to the writer in batches this size, bounding memory
 REREAD = None  # yielded between two reads of a chunk that moved while it was paged
 
 
@@ -202,7 +203,7 @@ def fetch_job_chunk(
             if stop.is_set():
                 return
             batch.append(conv)
-            if len(batch) >= page_size:
+            if len(batch) >= JOB_BATCH:
                 yield trim(batch, chunk.interval)
                 batch = []
         if batch:
