@@ -48,7 +48,7 @@ BATCH_BYTES = 8 << 20
 # DuckDB's buffer pool defaults to 80% of RAM and is never given back during an export:
 # RSS then grows with the size of the export. A fixed limit keeps it flat (it spills to
 # a temp directory beside the file if ever needed).
-MEMORY_LIMIT = "128MB"
+MEMORY_LIMIT = "80MB"
 # One DuckDB thread while writing: a batch is one stream that a second thread barely
 # speeds up, each thread needs its own buffers under the cap, and the other core is
 # left to the HTTP workers. Readers (file sink commits) reset it.
@@ -79,7 +79,7 @@ class DuckDBStore:
         tables: Iterable[str] = tuple(SCHEMA),
         batch_size: int = BATCH_SIZE,
         batch_bytes: int = BATCH_BYTES,
-        commit_every: int = 100_000,
+        commit_every: int = 10_000,
         keys_only: bool = False,
     ) -> None:
         self.path = Path(path)
