@@ -31,12 +31,13 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from genesys_analytics.errors import ConfigError
+from genesys_analytics.paging import RESULT_CAP
 from genesys_analytics.timeutil import Interval, day_start
 
 Method = Literal["query", "job"]
 Probe = Callable[[Interval], int]
 
-DEFAULT_CAP = 100_000
+DEFAULT_CAP = RESULT_CAP  # the details query's deep-paging cap
 _MIN_SPLIT = timedelta(milliseconds=2)
 
 
