@@ -266,3 +266,43 @@ def test_a_success_that_is_not_json_is_a_clear_error(fake_clock: FakeClock) -> N
     http = transport_of([page], fake_clock)
     with pytest.raises(ServerError, match=r"not JSON.*--base-url"):
         http.request("POST", DETAILS, json={})
+
+
+def test_interrupt_cuts_a_long_backoff_short() -> None:
+    # A worker asleep in a 60 s backoff must not hold up Ctrl-C: interrupt() wakes it.
+    import threading
+
+    from genesys_analytics.errors import GenesysError as Stopped
+    from genesys_analytics.pacing import SystemClock
+
+    first_failure = threading.Event()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        first_failure.set()
+        return json_response(503, {"message": "down"})
+
+    clock = SystemClock()
+    http = Transport(
+        "https://api.test",
+        None,
+        transport=httpx.MockTransport(handler),
+        clock=clock,
+        rng=FixedRng(1.0),
+        policy=RetryPolicy(base=60.0, cap=60.0),
+    )
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            http.request("GET", "/api/v2/ping")
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=call)
+    worker.start()
+    assert first_failure.wait(10)
+    clock.interrupt()
+    worker.join(10)
+    assert not worker.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
+    assert "interrupted" in str(outcome[0])

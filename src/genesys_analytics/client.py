@@ -98,6 +98,12 @@ class Client:
             request.method, request.path, json=request.json, params=request.params
         )
 
+    def interrupt(self) -> None:
+        """Cut short every wait (backoff, pacing) of every thread: the caller is stopping."""
+        interrupt = getattr(self.clock, "interrupt", None)
+        if interrupt is not None:
+            interrupt()
+
     def close(self) -> None:
         self._http.close()
 

@@ -215,6 +215,9 @@ class Exporter:
                             submit(retry)
             except BaseException:
                 self._stop.set()
+                interrupt = getattr(self.client, "interrupt", None)
+                if interrupt is not None:
+                    interrupt()  # workers asleep in a backoff or pacing wait stop now
                 _drain(outbox)
                 raise
         return self.stats

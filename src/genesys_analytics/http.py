@@ -168,6 +168,10 @@ class Transport:
         log.debug("retrying %s %s in %.2f s", method, path, delay)
         self.stats.add(retries=1)
         self.clock.sleep(delay)
+        if getattr(self.clock, "interrupted", False):
+            raise GenesysError(
+                f"{method} {path.split('?')[0]} was interrupted while waiting to retry."
+            )
 
 
 def _decode_success(response: httpx.Response, method: str, path: str) -> Any:

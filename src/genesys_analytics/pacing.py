@@ -38,14 +38,25 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """The real clock."""
+    """The real clock, whose sleeps ``interrupt()`` cuts short (for a prompt Ctrl-C)."""
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
 
     def monotonic(self) -> float:
         return time.monotonic()
 
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            time.sleep(seconds)
+            self._wake.wait(seconds)
+
+    def interrupt(self) -> None:
+        """End every current and future sleep at once."""
+        self._wake.set()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._wake.is_set()
 
 
 def _header_number(headers: Mapping[str, str], name: str) -> float | None:
