@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -9,8 +9,10 @@ import duckdb
 import orjson
 import pytest
 
+from genesys_analytics import sinks
+from genesys_analytics.emulator.data import Org, OrgSpec
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.sinks import open_sink, staging_path, temp_path
+from genesys_analytics.sinks import FileSink, open_sink, staging_path, temp_path
 from genesys_analytics.store import DuckDBStore
 
 UTC = timezone.utc
@@ -389,3 +391,89 @@ def test_malformed_child_timestamp_becomes_null_not_a_failure(tmp_path: Path) ->
     assert q(db, "SELECT segment_start, segment_end FROM segments") == [
         (None, datetime(2024, 5, 1, 10, 0, 0, 250000, tzinfo=UTC))
     ]
+
+
+# -- bounded commits: same output as one whole-table ordered query, under the memory cap ---
+
+
+def multi_day_sink(out: Path, fmt: str) -> FileSink:
+    org = Org(OrgSpec(days=3, per_day=150))
+    convs = [c for i in range(3) for c in org.day(org.first_day + timedelta(days=i))]
+    nostart = {"conversationId": "aaa-no-start"}
+    sink = open_sink(out, fmt)
+    assert isinstance(sink, FileSink)
+    sink.write([nostart, *convs[1::2], *convs[::2]])  # shuffled across windows and days
+    sink.checkpoint("k", {})
+    return sink
+
+
+@pytest.fixture
+def capped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Tiny windows, and the memory_limit seen by every COPY of the commit."""
+    monkeypatch.setattr(sinks, "JSONL_WINDOW", 40)
+    seen: list[str] = []
+    real_copy = sinks._copy
+
+    def copy(con: Any, *args: Any) -> None:
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        real_copy(con, *args)
+
+    monkeypatch.setattr(sinks, "_copy", copy)
+    return seen
+
+
+def memory_limit(sink: FileSink) -> str:
+    assert sink.store is not None
+    limit: str = sink.store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with duckdb.connect() as con:
+        assert limit != con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    return limit
+
+
+def test_csv_commit_equals_one_ordered_copy_under_the_memory_cap(
+    tmp_path: Path, capped: list[str]
+) -> None:
+    out = tmp_path / "out.csv"
+    sink = multi_day_sink(out, "csv")
+    limit = memory_limit(sink)
+    assert sink.store is not None
+    whole = tmp_path / "whole.csv"  # what the single whole-table COPY gave before
+    cols = ", ".join(sinks._csv_columns())
+    sink.store.con.execute(
+        f"COPY (SELECT {cols} FROM conversations {sinks.ORDER}) TO '{whole}' (HEADER true)"
+    )
+    sink.commit()
+    sink.close()
+    assert out.read_bytes() == whole.read_bytes()
+    assert out.read_text().splitlines()[-1].startswith("aaa-no-start,")  # NULL start last
+    assert len(capped) > 10 and set(capped) == {limit}  # many windows, all capped
+    assert not temp_path(out).with_name("out.csv.tmp.part").exists()
+    assert not staging_path(out).exists()
+
+
+def test_parquet_commit_equals_one_ordered_query_per_day_under_the_memory_cap(
+    tmp_path: Path, capped: list[str]
+) -> None:
+    out = tmp_path / "out.parquet"
+    sink = multi_day_sink(out, "parquet")
+    limit = memory_limit(sink)
+    assert sink.store is not None
+    cur = sink.store.con.execute(f"SELECT * FROM conversations {sinks.ORDER}")
+    at = [d[0] for d in cur.description].index("conversation_date")
+    want: dict[str, list[tuple[Any, ...]]] = {}  # partition -> its rows, as one query gives
+    for row in cur.fetchall():
+        day = row[at]
+        name = "__HIVE_DEFAULT_PARTITION__" if day is None else day.isoformat()
+        want.setdefault(f"conversation_date={name}", []).append(row[:at] + row[at + 1 :])
+    sink.commit()
+    sink.close()
+    assert len(want) == 4  # three days and the conversation without a start
+    assert sorted(p.name for p in out.iterdir()) == sorted(want)
+    one_file = "SELECT * FROM read_parquet(?, hive_partitioning = false)"
+    with duckdb.connect() as con:
+        for part, rows in want.items():
+            files = list((out / part).iterdir())
+            assert [f.name for f in files] == ["data_0.parquet"]
+            assert con.execute(one_file, [str(files[0])]).fetchall() == rows
+    assert capped == [limit] * 4
+    assert not temp_path(out).exists() and not staging_path(out).exists()

@@ -87,7 +87,8 @@ class FileSink:
         self.fmt = fmt
         self.staging = staging_path(path)
         self.tmp = temp_path(path)
-        _remove(self.tmp)
+        for leftover in (self.tmp, self.tmp.with_name(self.tmp.name + ".part")):
+            _remove(leftover)
         if not resume:
             self._drop_staging()
         elif self.staging.exists():
@@ -106,6 +107,13 @@ class FileSink:
         return self._store().done_chunks()
 
     def commit(self) -> None:
+        """Write ``<path>.tmp`` in bounded memory, rename it into place, drop the staging.
+
+        Every format is written in pieces small enough to sort under the store's memory
+        cap (which stays in force; DuckDB spills to its temp directory if ever needed):
+        ordered windows of at most ``JSONL_WINDOW`` rows for JSON Lines and CSV, one
+        ordered ``COPY`` per UTC day for Parquet.
+        """
         store = self._store()
         store.commit()
         store.con.execute("RESET threads")
@@ -113,17 +121,9 @@ class FileSink:
         if self.fmt == "jsonl":
             self._write_jsonl(store)
         elif self.fmt == "csv":
-            store.con.execute("RESET memory_limit")
-            self._copy(store, self._csv_select(), "FORMAT csv, HEADER true")
+            self._write_csv(store)
         else:
-            # One ordered copy of the whole table: lift the writer's memory cap for it.
-            store.con.execute("RESET memory_limit")
-            order = "ORDER BY conversation_start, conversation_id"
-            self._copy(
-                store,
-                f"SELECT * FROM conversations {order}",
-                "FORMAT parquet, PARTITION_BY (conversation_date)",
-            )
+            self._write_parquet(store)
         store.close()
         self.store = None
         self._replace()
@@ -146,41 +146,63 @@ class FileSink:
             _remove(p)
 
     def _write_jsonl(self, store: DuckDBStore) -> None:
-        """Stream the raw lines in order, one bounded time window at a time.
+        """Stream the raw lines in order, one bounded window at a time.
 
         A single ``ORDER BY`` over the whole table would sort every raw document at once
         (gigabytes for a large export); a window of at most ``JSONL_WINDOW`` rows sorts
         in a few MB under the store's memory cap, so memory stays flat.
         """
         with self.tmp.open("w", encoding="utf-8", newline="\n") as f:
-            for sql, params in _jsonl_queries(store.con):
-                cur = store.con.execute(sql, params)
+            for where, params in _windows(store.con):
+                query = f"SELECT raw FROM conversations WHERE {where} {ORDER}"
+                cur = store.con.execute(query, params)
                 while batch := cur.fetchmany(1000):
                     f.writelines(f"{raw}\n" for (raw,) in batch)
             f.flush()
             os.fsync(f.fileno())
 
-    @staticmethod
-    def _csv_select() -> str:
-        cols = []
-        for c in CONVERSATIONS.columns:
-            if c.name == "raw":
-                continue
-            if c.sql_type.endswith("[]"):
-                cols.append(f"array_to_string({c.name}, ',') AS {c.name}")
-            else:
-                cols.append(c.name)
-        return (
-            f"SELECT {', '.join(cols)} FROM conversations "
-            "ORDER BY conversation_start, conversation_id"
-        )
+    def _write_csv(self, store: DuckDBStore) -> None:
+        """The header, then each ordered window copied by DuckDB and appended in order."""
+        part = self.tmp.with_name(self.tmp.name + ".part")
+        select = f"SELECT {', '.join(_csv_columns())} FROM conversations"
+        try:
+            _copy(store.con, f"{select} LIMIT 0", [], self.tmp, "FORMAT csv, HEADER true")
+            with self.tmp.open("ab") as out:
+                for where, params in _windows(store.con):
+                    query = f"{select} WHERE {where} {ORDER}"
+                    _copy(store.con, query, params, part, "FORMAT csv, HEADER false")
+                    with part.open("rb") as f:
+                        shutil.copyfileobj(f, out)
+                out.flush()
+                os.fsync(out.fileno())
+        finally:
+            _remove(part)
 
-    def _copy(self, store: DuckDBStore, select: str, options: str) -> None:
-        target = str(self.tmp).replace("'", "''")
-        store.con.execute(f"COPY ({select}) TO '{target}' ({options})")
-        files = [p for p in self.tmp.rglob("*") if p.is_file()] if self.tmp.is_dir() else [self.tmp]
-        for file in files:
-            _fsync_file(file)
+    def _write_parquet(self, store: DuckDBStore) -> None:
+        """One ordered ``COPY`` per UTC day into its ``conversation_date=...`` directory.
+
+        The layout of ``PARTITION_BY (conversation_date)`` (the partition column lives
+        in the path; NULL goes to ``__HIVE_DEFAULT_PARTITION__``), but a partitioned copy
+        of the whole table keeps a writer per day open at once, so its memory grows with
+        the number of days; one day at a time stays under the memory cap. Row groups are
+        capped in bytes because the writer buffers a whole one (a day of raw documents
+        by default), which would not fit.
+        """
+        days = store.con.execute(
+            "SELECT DISTINCT conversation_date FROM conversations ORDER BY 1 NULLS LAST"
+        ).fetchall()
+        self.tmp.mkdir()
+        select = "SELECT * EXCLUDE (conversation_date) FROM conversations"
+        for (day,) in days:
+            if day is None:
+                name, where, params = "__HIVE_DEFAULT_PARTITION__", "IS NULL", []
+            else:
+                name, where, params = day.isoformat(), "= ?", [day]
+            target = self.tmp / f"conversation_date={name}" / "data_0.parquet"
+            target.parent.mkdir()
+            query = f"{select} WHERE conversation_date {where} {ORDER}"
+            _copy(store.con, query, params, target, PARQUET_OPTIONS)
+            _fsync_file(target)
 
     def _replace(self) -> None:
         """Move ``<path>.tmp`` to ``<path>``; an older output there is replaced."""
@@ -196,34 +218,50 @@ class FileSink:
         _fsync_dir(self.path.parent)
 
 
-#: At most this many rows (unless one minute holds more) per ordered JSON Lines query.
+ORDER = "ORDER BY conversation_start, conversation_id"
+
+PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
+
+#: At most this many rows (unless one minute holds more) per ordered window
+#: (JSON Lines and CSV).
 JSONL_WINDOW = 5000
 
 
-def _jsonl_queries(con: Any) -> Iterator[tuple[str, list[Any]]]:
-    """Queries that together give every raw line, ordered by (start, id), NULL starts last."""
+def _windows(con: Any) -> Iterator[tuple[str, list[Any]]]:
+    """``WHERE`` clauses that, each sorted by ``ORDER``, give every row in that order.
+
+    Windows of whole minutes of ``conversation_start``, then the rows without a start
+    (last, where ``ORDER`` puts NULLs).
+    """
     minutes = con.execute(
         "SELECT date_trunc('minute', conversation_start) AS m, count(*) FROM conversations "
         "WHERE conversation_start IS NOT NULL GROUP BY m ORDER BY m"
     ).fetchall()
-    window = (
-        "SELECT raw FROM conversations WHERE conversation_start >= ? {} "
-        "ORDER BY conversation_start, conversation_id"
-    )
     lo, n = None, 0
     for minute, count in minutes:
         if lo is None:
             lo = minute
         elif n + count > JSONL_WINDOW:
-            yield window.format("AND conversation_start < ?"), [lo, minute]
+            yield "conversation_start >= ? AND conversation_start < ?", [lo, minute]
             lo, n = minute, 0
         n += count
     if lo is not None:
-        yield window.format(""), [lo]
-    yield (
-        "SELECT raw FROM conversations WHERE conversation_start IS NULL ORDER BY conversation_id",
-        [],
-    )
+        yield "conversation_start >= ?", [lo]
+    yield "conversation_start IS NULL", []
+
+
+def _csv_columns() -> list[str]:
+    """The flat columns without ``raw``; lists become comma-joined strings."""
+    return [
+        f"array_to_string({c.name}, ',') AS {c.name}" if c.sql_type.endswith("[]") else c.name
+        for c in CONVERSATIONS.columns
+        if c.name != "raw"
+    ]
+
+
+def _copy(con: Any, query: str, params: list[Any], target: Path, options: str) -> None:
+    path = str(target).replace("'", "''")
+    con.execute(f"COPY ({query}) TO '{path}' ({options})", params)
 
 
 def _fsync_file(path: Path) -> None:
