@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dotenv import dotenv_values
@@ -142,9 +142,6 @@ class Settings:
             region=region,
             base_url=_text(values["base_url"]),
         )
-
-    def with_base_url(self, base_url: str | None) -> Settings:
-        return replace(self, base_url=base_url)
 
 
 _MISSING = (
