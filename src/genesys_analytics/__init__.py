@@ -1,6 +1,6 @@
 """genesys-analytics: conversation analytics out of Genesys Cloud CX, complete and paced."""
 
-from genesys_analytics.client import Client, DetailsPage
+from genesys_analytics.api.client import Client, DetailsPage
 from genesys_analytics.errors import (
     AuthError,
     BadQuery,

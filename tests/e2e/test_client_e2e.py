@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from genesys_analytics.client import Client
+from genesys_analytics.api.client import Client
+from genesys_analytics.api.jobs import JobPolicy
+from genesys_analytics.api.queries import aggregates_query
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
-from genesys_analytics.jobs import JobPolicy
-from genesys_analytics.queries import aggregates_query
 from genesys_analytics.timeutil import Interval, parse_instant
 
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=timezone.utc)

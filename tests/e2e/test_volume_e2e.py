@@ -16,8 +16,8 @@ import orjson
 import pytest
 
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
-from genesys_analytics.emulator import aggregates as emu_aggregates
-from genesys_analytics.emulator.data import Org, OrgSpec
+from genesys_analytics.emulator.data.org import Org, OrgSpec
+from genesys_analytics.emulator.query import aggregates as emu_aggregates
 from genesys_analytics.timeutil import Interval, fmt
 
 from .conftest import cli_env, run_cli
@@ -216,7 +216,7 @@ def test_export_views_agree_with_the_report(emu: Any, tmp_path: Path) -> None:
 
 def test_help_explains_every_option(tmp_path: Path) -> None:
     import genesys_analytics.cli  # noqa: F401  (registers the commands)
-    from genesys_analytics.volume_command import volume
+    from genesys_analytics.cli.volume import volume
 
     res = run_cli(["volume", "--help"], {"PATH": ""}, tmp_path)
     assert res.returncode == 0

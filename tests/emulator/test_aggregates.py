@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from genesys_analytics.emulator.aggregates import aggregate
-from genesys_analytics.emulator.buckets import boundaries, parse_granularity
-from genesys_analytics.emulator.data import Org, OrgSpec, truth
-from genesys_analytics.emulator.matching import BadFilter
+from genesys_analytics.emulator.data.org import Org, OrgSpec, truth
+from genesys_analytics.emulator.query.aggregates import aggregate
+from genesys_analytics.emulator.query.buckets import boundaries, parse_granularity
+from genesys_analytics.emulator.query.matching import BadFilter
 from genesys_analytics.timeutil import UTC, fmt
 
 NOW = datetime(2024, 5, 15, 12, 0, tzinfo=UTC)

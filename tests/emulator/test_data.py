@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from PureCloudPlatformClientV2 import models
 
-from genesys_analytics.emulator.data import (
+from genesys_analytics.emulator.data.org import (
     DRIFT_BASE,
     Org,
     OrgSpec,

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from genesys_analytics.emulator.data import Org, OrgSpec
-from genesys_analytics.emulator.matching import (
+from genesys_analytics.emulator.data.org import Org, OrgSpec
+from genesys_analytics.emulator.query.matching import (
     BadFilter,
     ceil_ts,
     compile_filters,

@@ -11,10 +11,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from genesys_analytics.emulator import routes_details, routes_jobs, routes_misc
 from genesys_analytics.emulator.gateway import Gateway
 from genesys_analytics.emulator.responses import ApiError, error_response
-from genesys_analytics.emulator.routes_auth import token
+from genesys_analytics.emulator.routes import details as routes_details
+from genesys_analytics.emulator.routes import jobs as routes_jobs
+from genesys_analytics.emulator.routes import misc as routes_misc
+from genesys_analytics.emulator.routes.auth import token
 from genesys_analytics.emulator.settings import EmulatorSettings
 from genesys_analytics.emulator.state import Clock, EmulatorState
 

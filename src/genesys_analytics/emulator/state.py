@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from genesys_analytics.emulator.data import Org, OrgSpec
+from genesys_analytics.emulator.data.org import Org, OrgSpec
 from genesys_analytics.emulator.faults import Faults
 from genesys_analytics.emulator.jobstore import JobStore, wall_clock
 from genesys_analytics.emulator.limits import RateWindows

@@ -36,7 +36,7 @@ timeout=3600.0, clock=time.monotonic, policy=None, rng=None)`` → conversation 
     error, on ``close()`` and on ``KeyboardInterrupt``. Wrap it in
     ``contextlib.closing`` to delete promptly after a ``break``.
 ``call(fn, *args, policy=None, sleep=time.sleep, rng=None, **kwargs)``: one SDK call
-    under the table of ``genesys_analytics.retry``; ``Retry-After`` (seconds, from
+    under the table of ``genesys_analytics.api.retry``; ``Retry-After`` (seconds, from
     ``ApiException.headers``) wins, one over the cap raises ``RateLimited`` naming it.
 ``error_from_api_exception(exc, decision=None, method=...)``: the exception as an
     ``httpx.Response`` through ``http.error_for`` (the project's one error table): 400
@@ -50,8 +50,9 @@ timeout=3600.0, clock=time.monotonic, policy=None, rng=None)`` → conversation 
 Seams (``sleep``, ``rng``, ``clock``) are keyword arguments. The SDK is imported lazily.
 """
 
-from ..paging import RESULT_CAP
-from .calls import call, disable_sdk_retries, error_from_api_exception
+from genesys_analytics.api.paging import RESULT_CAP
+from genesys_analytics.sdk.calls import call, disable_sdk_retries, error_from_api_exception
+
 from .details import DetailsPage, iter_details, iter_details_pages
 from .jobs import MAX_EMPTY_PAGES, JobPolling, iter_job
 

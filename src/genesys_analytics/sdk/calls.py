@@ -11,12 +11,12 @@ from typing import Any
 
 import httpx
 
-from ..errors import (
+from genesys_analytics.api.http import error_for
+from genesys_analytics.api.retry import GiveUp, Retry, RetryPolicy, Rng, decide, parse_retry_after
+from genesys_analytics.errors import (
     GenesysError,
     ServerError,
 )
-from ..http import error_for
-from ..retry import GiveUp, Retry, RetryPolicy, Rng, decide, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def _transient_types() -> tuple[type[BaseException], ...]:
 
 @dataclass(frozen=True)
 class _Caller:
-    """One SDK call under the retry table of ``genesys_analytics.retry``."""
+    """One SDK call under the retry table of ``genesys_analytics.api.retry``."""
 
     policy: RetryPolicy
     sleep: Sleep

@@ -10,12 +10,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import (
+from genesys_analytics.api.paging import RESULT_CAP
+from genesys_analytics.api.retry import RetryPolicy, Rng
+from genesys_analytics.errors import (
     PaginationError,
 )
-from ..paging import RESULT_CAP
-from ..retry import RetryPolicy, Rng
-from .calls import Sleep, _Caller
+from genesys_analytics.sdk.calls import Sleep, _Caller
 
 log = logging.getLogger(__name__)
 

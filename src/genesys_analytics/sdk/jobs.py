@@ -9,12 +9,12 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import (
+from genesys_analytics.api.retry import RetryPolicy, Rng
+from genesys_analytics.errors import (
     JobFailed,
     PaginationError,
 )
-from ..retry import RetryPolicy, Rng
-from .calls import Sleep, _Caller
+from genesys_analytics.sdk.calls import Sleep, _Caller
 
 log = logging.getLogger(__name__)
 

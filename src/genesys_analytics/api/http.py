@@ -1,0 +1,276 @@
+"""The one place requests are sent: pacing, retries, decoding and error mapping."""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import orjson
+
+from genesys_analytics.api.pacing import Clock, Limiter, SystemClock
+from genesys_analytics.api.retry import GiveUp, RetryPolicy, Rng, decide, parse_retry_after
+from genesys_analytics.errors import (
+    AuthError,
+    BadQuery,
+    GenesysError,
+    PermissionDenied,
+    RateLimited,
+    ServerError,
+)
+
+log = logging.getLogger(__name__)
+
+_PERMISSION = re.compile(r"\b[a-z][A-Za-z]*:[A-Za-z]+:[A-Za-z]+\b")
+_DEFAULT_PERMISSIONS = (
+    ("/analytics/conversations/aggregates", "analytics:conversationAggregate:view"),
+    ("/analytics/conversations", "analytics:conversationDetail:view"),
+    ("/routing/queues", "routing:queue:view"),
+)
+
+
+@dataclass(frozen=True)
+class StatsSnapshot:
+    requests: int
+    throttled: int
+    retries: int
+    waited: float
+
+
+class Stats:
+    """Counters for the progress display: requests sent, 429s met, retries, time paced."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.throttled = 0
+        self.retries = 0
+        self.waited = 0.0
+
+    def add(
+        self, *, requests: int = 0, throttled: int = 0, retries: int = 0, waited: float = 0.0
+    ) -> None:
+        with self._lock:
+            self.requests += requests
+            self.throttled += throttled
+            self.retries += retries
+            self.waited += waited
+
+    def snapshot(self) -> StatsSnapshot:
+        with self._lock:
+            return StatsSnapshot(self.requests, self.throttled, self.retries, self.waited)
+
+    def __repr__(self) -> str:
+        s = self.snapshot()
+        return f"Stats(requests={s.requests}, throttled={s.throttled}, retries={s.retries})"
+
+
+class Transport:
+    """Sends API requests through one ``httpx.Client``; thread-safe."""
+
+    def __init__(
+        self,
+        api_url: str,
+        auth: httpx.Auth | None,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Clock | None = None,
+        policy: RetryPolicy | None = None,
+        limiter: Limiter | None = None,
+        timeout: float = 30.0,
+        rng: Rng | None = None,
+    ) -> None:
+        self.clock = clock or SystemClock()
+        self.policy = policy or RetryPolicy()
+        self.limiter = limiter or Limiter(self.clock)
+        self.stats = Stats()
+        self._rng = rng or random.Random()
+        self._client = httpx.Client(
+            base_url=api_url.rstrip("/"),
+            auth=auth,
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json"},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Send with pacing and retries; return decoded JSON (``None`` for an empty body)."""
+        content = orjson.dumps(json) if json is not None else None
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        attempt = 0
+        while True:
+            attempt += 1
+            self.stats.add(waited=self.limiter.acquire(), requests=1)
+            try:
+                response = self._client.request(
+                    method, path, content=content, params=params, headers=headers
+                )
+            except httpx.TransportError as exc:
+                self.limiter.observe(None)
+                decision = decide(self.policy, attempt, exc, None, self._rng)
+                log.debug("%s %s -> %s (attempt %d)", method, path, type(exc).__name__, attempt)
+                if isinstance(decision, GiveUp):
+                    raise ServerError(
+                        f"{method} {path} at {self._client.base_url.host} failed: "
+                        f"{type(exc).__name__} ({decision.reason}); check the network and "
+                        "--base-url / --region, or try again later."
+                    ) from None
+                self._sleep(decision.delay, method, path)
+                continue
+            except GenesysError as exc:  # raised by the token flow
+                self.limiter.observe(None)
+                if not isinstance(exc, ServerError):
+                    raise
+                decision = decide(
+                    self.policy, attempt, exc.status or 503, exc.retry_after, self._rng
+                )
+                if isinstance(decision, GiveUp) and decision.retry_after is not None:
+                    raise RateLimited(
+                        f"The login service {decision.reason}; wait that long and run again.",
+                        status=exc.status,
+                        retry_after=decision.retry_after,
+                    ) from None
+                if isinstance(decision, GiveUp):
+                    raise
+                self._sleep(decision.delay, method, path)
+                continue
+            self.limiter.observe(response.headers)
+            status = response.status_code
+            log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
+            if status < 400:
+                return _decode_success(response, method, path)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if status == 429:
+                self.stats.add(throttled=1)
+                if retry_after is not None and retry_after <= self.policy.max_retry_after:
+                    self.limiter.pause(retry_after)
+            decision = decide(self.policy, attempt, status, retry_after, self._rng)
+            if isinstance(decision, GiveUp):
+                raise error_for(response, method, path, decision)
+            self._sleep(decision.delay, method, path)
+
+    def _sleep(self, delay: float, method: str, path: str) -> None:
+        log.debug("retrying %s %s in %.2f s", method, path, delay)
+        self.stats.add(retries=1)
+        self.clock.sleep(delay)
+        if getattr(self.clock, "interrupted", False):
+            raise GenesysError(
+                f"{method} {path.split('?')[0]} was interrupted while waiting to retry."
+            )
+
+
+def _decode_success(response: httpx.Response, method: str, path: str) -> Any:
+    if not response.content:
+        return None
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        kind = response.headers.get("Content-Type", "no content type")
+        raise ServerError(
+            f"{method} {path.split('?')[0]} answered {response.status_code} with a body that is "
+            f"not JSON ({kind}); check that --base-url / GENESYS_BASE_URL or --region points "
+            "at the Genesys Cloud API and not at a proxy or login page.",
+            status=response.status_code,
+            body=response.text,
+        ) from None
+
+
+def _decode_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = orjson.loads(response.content) if response.content else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def default_permission(path: str) -> str | None:
+    for fragment, permission in _DEFAULT_PERMISSIONS:
+        if fragment in path:
+            return permission
+    return None
+
+
+def error_for(
+    response: httpx.Response, method: str, path: str, decision: GiveUp | None = None
+) -> GenesysError:
+    """Map a failed response to the error named for the caller's next move."""
+    status = response.status_code
+    body = _decode_body(response)
+    message = str(body.get("message") or "").strip()
+    code = str(body.get("code") or "").strip()
+    context_id = body.get("contextId") or response.headers.get("inin-correlation-id")
+    said = f" The service said: {message}" if message else ""
+    kw: dict[str, Any] = {
+        "status": status,
+        "context_id": str(context_id) if context_id else None,
+        "body": response.text[:500] if response.content else None,
+    }
+    where = f"{method} {path.split('?')[0]}"
+    if status == 400:
+        lowered = message.lower()
+        if "pagination" in lowered or "100000" in lowered or "100,000" in lowered:
+            return BadQuery(
+                f"{where}: the service will not page past 100,000 results; use smaller "
+                f"intervals (e.g. hour by hour) so each stays under the cap.{said}",
+                **kw,
+            )
+        if "interval" in lowered and re.search(r"day|long|exceed|max", lowered):
+            return BadQuery(
+                f"{where}: the query interval is too long; a details query may span at most "
+                f"7 days without a filter and 31 days with one.{said}",
+                **kw,
+            )
+        return BadQuery(
+            f"{where}: the service rejected the query ({code or 'bad request'}).{said}", **kw
+        )
+    if status == 401:
+        return AuthError(
+            f"{where}: the service rejected the access token ({code or 'unauthorized'}) even "
+            "after a fresh one; check the OAuth client and the region.",
+            **kw,
+        )
+    if status == 403:
+        found = _PERMISSION.findall(" ".join([message, str(body.get("messageParams") or "")]))
+        permission = ", ".join(dict.fromkeys(found)) or default_permission(path) or "?"
+        return PermissionDenied(
+            f"{where}: permission denied; grant the OAuth client's role the permission "
+            f"{permission}.{said}",
+            **kw,
+        )
+    if status == 404:
+        return BadQuery(f"{where}: not found.{said}", **kw)
+    reason = f" ({decision.reason})" if decision else ""
+    if status == 429:
+        wait = decision.retry_after if decision else None
+        if wait is not None:
+            text = f"{where}: rate limited: {decision.reason if decision else ''}; try again later."
+        else:
+            text = f"{where}: still rate limited{reason}; slow down or try again later."
+        return RateLimited(text + said, retry_after=wait, **kw)
+    if status == 504:
+        return ServerError(
+            f"{where}: the service timed out (HTTP 504){reason}: the query was too heavy; "
+            f"use smaller chunks (shorter intervals).{said}",
+            **kw,
+        )
+    if status >= 500:
+        return ServerError(f"{where}: server error{reason}; try again later.{said}", **kw)
+    return BadQuery(f"{where}: the service refused the request ({code or status}).{said}", **kw)
+
+
+__all__ = ["Stats", "StatsSnapshot", "Transport", "default_permission", "error_for"]

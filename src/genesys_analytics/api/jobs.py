@@ -1,0 +1,153 @@
+"""Async conversation-details jobs: submit, poll with backoff, read results, delete."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from genesys_analytics.api.pacing import Clock
+from genesys_analytics.api.paging import Cursor, Page, Pager, PageRequest
+from genesys_analytics.api.queries import DETAILS_JOBS, JOB_AVAILABILITY
+from genesys_analytics.errors import GenesysError, JobFailed
+from genesys_analytics.timeutil import parse_instant
+
+log = logging.getLogger(__name__)
+
+DONE, FAILED_STATES = "FULFILLED", ("FAILED", "EXPIRED", "CANCELLED")
+_STOP_CHECK = 0.5  # seconds between looks at the stop event while waiting for a job
+
+
+class Requester(Protocol):
+    clock: Clock
+
+    def request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class JobPolicy:
+    """How to wait for a job: poll delays grow from ``first`` by ``factor`` up to ``most``."""
+
+    first: float = 1.0
+    factor: float = 1.5
+    most: float = 10.0
+    timeout: float = 3600.0
+    max_submits: int = 2  # a FAILED/EXPIRED job is resubmitted while nothing was yielded yet
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(delay * self.factor, self.most)
+
+
+def submit(http: Requester, body: dict[str, Any]) -> str:
+    response = http.request("POST", DETAILS_JOBS, json=body)
+    job_id = response.get("jobId") if isinstance(response, dict) else None
+    if not job_id:
+        raise JobFailed("the service accepted the job but returned no jobId.")
+    log.debug("submitted job %s", job_id)
+    return str(job_id)
+
+
+def _pause(clock: Clock, seconds: float, stop: threading.Event | None) -> bool:
+    """Sleep ``seconds`` (in short steps when ``stop`` is given); ``False`` once it is set."""
+    if stop is None:
+        clock.sleep(seconds)
+        return True
+    steps = max(1, math.ceil(seconds / _STOP_CHECK))
+    for _ in range(steps):
+        if stop.is_set():
+            return False
+        clock.sleep(seconds / steps)
+    return not stop.is_set()
+
+
+def wait(
+    http: Requester, job_id: str, policy: JobPolicy, *, stop: threading.Event | None = None
+) -> bool:
+    """Poll until FULFILLED (``True``) or until ``stop`` is set (``False``).
+
+    Raises ``JobFailed`` on FAILED/EXPIRED/CANCELLED or timeout.
+    """
+    clock = http.clock
+    started = clock.monotonic()
+    for delay in policy.delays():
+        if clock.monotonic() - started + delay > policy.timeout:
+            raise JobFailed(
+                f"job {job_id} did not finish within {policy.timeout:.0f} s.", job_id=job_id
+            )
+        if not _pause(clock, delay, stop):
+            log.debug("job %s: stopped while waiting", job_id)
+            return False
+        status = http.request("GET", f"{DETAILS_JOBS}/{job_id}") or {}
+        state = str(status.get("state", ""))
+        log.debug("job %s is %s", job_id, state)
+        if state == DONE:
+            return True
+        if state in FAILED_STATES:
+            message = status.get("errorMessage") or "no message from the service"
+            raise JobFailed(f"job {job_id} ended {state}: {message}", job_id=job_id, state=state)
+    return False  # pragma: no cover - policy.delays() never ends
+
+
+def delete(http: Requester, job_id: str) -> None:
+    """Delete a job; a failure here is logged, never raised (the job expires anyway)."""
+    try:
+        http.request("DELETE", f"{DETAILS_JOBS}/{job_id}")
+        log.debug("deleted job %s", job_id)
+    except GenesysError as exc:
+        log.debug("could not delete job %s: %s", job_id, exc)
+
+
+def results(http: Requester, job_id: str, *, page_size: int | None = 1000) -> Iterator[Page]:
+    def send(request: PageRequest) -> Any:
+        return http.request(request.method, request.path, params=request.params)
+
+    return iter(Pager(send, Cursor(f"{DETAILS_JOBS}/{job_id}/results", page_size=page_size)))
+
+
+def run_job(
+    http: Requester,
+    body: dict[str, Any],
+    *,
+    page_size: int | None = 1000,
+    policy: JobPolicy | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Submit, wait, yield every conversation; the job is deleted however this ends.
+
+    Setting ``stop`` (another thread's Ctrl-C) ends the wait early, yielding nothing.
+    """
+    policy = policy or JobPolicy()
+    for submission in range(1, policy.max_submits + 1):
+        job_id = submit(http, body)
+        try:
+            try:
+                if not wait(http, job_id, policy, stop=stop):
+                    return
+            except JobFailed as exc:
+                if exc.state in ("FAILED", "EXPIRED") and submission < policy.max_submits:
+                    log.info("%s; resubmitting", exc)
+                    continue
+                raise
+            for page in results(http, job_id, page_size=page_size):
+                yield from page.items
+            return
+        finally:
+            delete(http, job_id)
+
+
+def availability(http: Requester) -> datetime:
+    body = http.request("GET", JOB_AVAILABILITY) or {}
+    value = body.get("dataAvailabilityDate")
+    if not value:
+        raise JobFailed("the service did not say up to when job data is available.")
+    return parse_instant(str(value))
+
+
+__all__ = ["JobPolicy", "availability", "delete", "results", "run_job", "submit", "wait"]

@@ -1,0 +1,13 @@
+"""The ``genesys-analytics`` command: the click group and one module per command."""
+
+from __future__ import annotations
+
+from genesys_analytics.cli.emulator import emulator
+from genesys_analytics.cli.export import demo, export
+from genesys_analytics.cli.group import cli, main
+from genesys_analytics.cli.volume import volume
+
+for _command in (volume, export, demo, emulator):
+    cli.add_command(_command)
+
+__all__ = ["cli", "main"]

@@ -1,0 +1,217 @@
+"""The `volume` command: conversation volume by channel, queue, direction, day and hour."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from genesys_analytics.api.aggregates import zone
+from genesys_analytics.cli.options import (
+    connection_options,
+    interval_options,
+    make_client,
+    resolve_interval,
+)
+from genesys_analytics.cli.progress import ChunkProgress
+from genesys_analytics.reports.compare import aggregate_volume, compare
+from genesys_analytics.reports.details import (
+    Facts,
+    VolumeReport,
+    collect_facts,
+    group_details,
+    parse_by,
+)
+from genesys_analytics.reports.queue_names import QueueNames
+from genesys_analytics.reports.render import render, render_volume  # demo imports it here
+from genesys_analytics.timeutil import UTC, Interval
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def local_date(value: str | None, time_zone: str) -> str | None:
+    """A bare date means midnight in ``time_zone`` (an ISO datetime with its offset)."""
+    if value is None or not _DATE.match(value.strip()) or time_zone.upper() == "UTC":
+        return value
+    midnight = datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=zone(time_zone))
+    return midnight.astimezone(UTC).isoformat()
+
+
+def build_report(
+    client: Any,
+    interval: Interval,
+    by: tuple[str, ...],
+    source: str,
+    time_zone: str,
+    *,
+    compare_sources: bool = False,
+    workers: int = 4,
+    method: str = "auto",
+    progress: Any = None,
+) -> tuple[VolumeReport, list[Facts] | None]:
+    """The report asked for, plus the details facts when they were read (for a chart)."""
+    if source == "aggregates" and not compare_sources:
+        return aggregate_volume(client, interval, by, time_zone), None
+    facts = collect_facts(client, interval, workers=workers, method=method, progress=progress)
+    details = group_details(facts, interval, by, time_zone)
+    if not compare_sources:
+        return details, facts
+    return compare(details, aggregate_volume(client, interval, by, time_zone), facts), facts
+
+
+def chart_report(
+    client: Any, interval: Interval, facts: list[Facts] | None, time_zone: str
+) -> tuple[VolumeReport, dict[str, float] | None]:
+    """The day × channel report for ``--chart``, and distinct conversations per day."""
+    by = ("day", "mediaType")
+    if facts is None:
+        return aggregate_volume(client, interval, by, time_zone), None
+    days = group_details(facts, interval, ("day",), time_zone)
+    totals = {str(r.key[0]): float(r.values["conversations"] or 0) for r in days.rows}
+    return group_details(facts, interval, by, time_zone), totals
+
+
+@click.command()
+@interval_options
+@click.option(
+    "--by",
+    "by_text",
+    default="mediaType",
+    show_default=True,
+    metavar="DIMS",
+    help="What to count by, one or several comma-separated: mediaType (channel), queue "
+    "(names from the routing API; a deleted queue shows its id), direction (originating "
+    "direction), day, hour (hour of day; 'day,hour' gives an hourly series). "
+    "Example: --by queue,mediaType",
+)
+@click.option(
+    "--source",
+    default="details",
+    show_default=True,
+    type=click.Choice(["details", "aggregates"]),
+    help="details: distinct conversations that started in the interval, read one by one "
+    "(exact). aggregates: the aggregates API's nOffered, nConnected and handle time "
+    "(tHandle): contacts, not conversations, and fast. Example: --source aggregates",
+)
+@click.option(
+    "--compare",
+    "compare_sources",
+    is_flag=True,
+    help="Show both sources side by side (conversations vs offered and connected) and "
+    "explain why they differ. Example: --compare --by mediaType",
+)
+@click.option(
+    "--time-zone",
+    default="UTC",
+    show_default=True,
+    metavar="IANA",
+    help="Time zone of day and hour buckets (DST-aware), and of bare --start/--end dates. "
+    "Example: --time-zone America/New_York",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "csv"]),
+    help="table: one row per group with a bar; csv: a header, the rows and a total row; "
+    "json: the shapes shown above. Example: --format csv > volume.csv",
+)
+@click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.png",
+    help="Also write a stacked bar chart of volume per day by channel (needs the [charts] "
+    "extra). Example: --chart volume.png",
+)
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 32),
+    help="Parallel requests when reading details. Example: --workers 8",
+)
+@click.option(
+    "--method",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "query", "job"]),
+    help="How details are read: the details query, async jobs, or chosen per chunk. "
+    "Example: --method job",
+)
+@connection_options
+@click.pass_obj
+def volume(
+    ctx: Any,
+    start: str | None,
+    end: str | None,
+    last: str | None,
+    by_text: str,
+    source: str,
+    compare_sources: bool,
+    time_zone: str,
+    fmt: str,
+    chart: Path | None,
+    workers: int,
+    method: str,
+    region: str | None,
+    base_url: str | None,
+) -> None:
+    """Conversation volume by channel, queue, direction, day or hour.
+
+    From details a conversation counts once under each of its channels (or queues), and
+    the total counts distinct conversations, so rows can add up to more than the total.
+
+    \b
+    Examples:
+      genesys-analytics volume --last 7d
+      genesys-analytics volume --last 7d --by queue,mediaType
+      genesys-analytics volume --start 2024-03-08 --end 2024-03-12 --by day \\
+          --time-zone America/New_York
+      genesys-analytics volume --last 24h --by hour --source aggregates
+      genesys-analytics volume --last 7d --compare
+      genesys-analytics volume --last 7d --chart volume-by-day.png
+      genesys-analytics volume --start 2024-05-01 --end 2024-05-08 --format json
+
+    \b
+    JSON: --by mediaType (details) prints
+      {"start","end","by":"mediaType","source":"details","counts":{"voice":N,...},"total":N}
+    every other report prints
+      {"start","end","by":"queue,mediaType","source","timeZone",
+       "rows":[{"queue":NAME,"queueId":ID,"mediaType":"voice","conversations":N},...],
+       "totals":{...},"total":N}
+    where aggregates rows carry offered, connected, handled, handleMs, avgHandleMs and
+    --compare rows carry conversations, offered, connected, difference, plus "notes".
+    """
+    by = parse_by(by_text)
+    zone(time_zone)  # fail fast on an unknown zone
+    interval = resolve_interval(local_date(start, time_zone), local_date(end, time_zone), last)
+    with make_client(region, base_url) as client:
+        with ChunkProgress(enabled=ctx.show_progress, stats=client.stats, label="volume") as bar:
+            report, facts = build_report(
+                client,
+                interval,
+                by,
+                source,
+                time_zone,
+                compare_sources=compare_sources,
+                workers=workers,
+                method=method,
+                progress=bar,
+            )
+        names = QueueNames.of(client)
+        text = render(report, fmt, names)
+        if chart is not None:
+            from genesys_analytics.reports.charts import render_chart
+
+            chart_data, day_totals = chart_report(client, interval, facts, time_zone)
+            render_chart(chart_data, chart, day_totals=day_totals)
+    click.echo(text)
+    if chart is not None:
+        click.echo(f"chart written to {chart}", err=True)
+
+
+__all__ = ["build_report", "local_date", "render_volume", "volume"]

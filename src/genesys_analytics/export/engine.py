@@ -1,0 +1,327 @@
+"""The main job: plan → fetch chunks in parallel → trim → dedupe → sink, with checkpoints.
+
+Workers fetch chunks (one details query or one async job each) under the client's one
+shared limiter and stream pages of trimmed conversations through a bounded queue to a
+single writer (this thread), so memory is bounded by ``workers × page size``, not by the
+size of the export. A chunk is checkpointed in the sink only after all of its rows are
+written; anything not checkpointed is fetched again on ``--resume`` and upserted, so a
+crash at any moment loses nothing and doubles nothing (decisions.md §1, §3).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from genesys_analytics.errors import (
+    GenesysError,
+    IncompleteExport,
+    JobFailed,
+    PaginationError,
+    ServerError,
+)
+from genesys_analytics.export.fetch import (
+    MIN_SPLIT,
+    REREAD,
+    TooBig,
+    fetch_job_chunk,
+    fetch_query_chunk,
+)
+from genesys_analytics.export.plan import Chunk, plan_chunks, remaining, split_chunk
+from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
+
+log = logging.getLogger(__name__)
+
+Method = Literal["auto", "query", "job"]
+CHUNK_ATTEMPTS = 3
+
+
+class ChunkSink(Protocol):
+    """What the engine writes into: a store, a file sink, or a counter."""
+
+    def write(self, conversations: list[dict[str, Any]]) -> int: ...
+    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None: ...
+    def done_chunks(self) -> dict[str, dict[str, Any]]: ...
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    interval: Interval
+    method: Method = "auto"
+    workers: int = 4
+    resume: bool = False
+    incremental: bool = False
+    page_size: int = 100
+    page_parallel: int = 4  # pages of one query chunk fetched at once, after its first page
+    job_page_size: int = 1000
+    live_margin: timedelta = timedelta(seconds=60)
+
+
+@dataclass
+class ExportStats:
+    chunks_planned: int = 0
+    chunks_done: int = 0
+    chunks_skipped: int = 0
+    chunks_split: int = 0
+    chunks_retried: int = 0
+    rereads: int = 0
+    pages: int = 0
+    conversations: int = 0
+    live_chunks: int = 0
+    methods: dict[str, int] = field(default_factory=dict)
+
+
+class Progress(Protocol):
+    def planned(self, chunks: int) -> None: ...
+    def page(self, conversations: int) -> None: ...
+    def chunk_done(self, chunk: Chunk) -> None: ...
+
+
+class _NoProgress:
+    def planned(self, chunks: int) -> None:
+        pass
+
+    def page(self, conversations: int) -> None:
+        pass
+
+    def chunk_done(self, chunk: Chunk) -> None:
+        pass
+
+
+def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
+    spans = []
+    for meta in done.values():
+        if meta.get("live"):
+            continue
+        try:
+            spans.append(Interval.of(meta["start"], meta["end"]))
+        except (KeyError, GenesysError):
+            continue
+    return sorted(spans)
+
+
+def incremental_start(done: dict[str, dict[str, Any]]) -> datetime | None:
+    """Where an incremental run continues: the end of the complete stretch of checkpoints.
+
+    That is the first point after the earliest checkpoint that no finished, non-live chunk
+    covers: a live chunk (read again) or a hole left by a run interrupted without
+    ``--resume`` (chunks finish out of order), else the end of the last chunk.
+    """
+    covered = _covered(done)
+    if not covered:
+        live = [parse_instant(m["start"]) for m in done.values() if "start" in m]
+        return min(live) if live else None
+    last = max(span.end for span in covered)
+    holes = remaining(Interval(covered[0].start, last), covered)
+    return holes[0].start if holes else last
+
+
+class Exporter:
+    """Runs one export of ``request.interval`` from ``client`` into ``sink``."""
+
+    def __init__(
+        self,
+        client: Any,
+        request: ExportRequest,
+        *,
+        progress: Progress | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.client = client
+        self.request = request
+        self.progress = progress or _NoProgress()
+        self.now = now or (lambda: datetime.now(UTC))
+        self.stats = ExportStats()
+        self._stop = threading.Event()
+        self._availability: datetime | None = None
+
+    # -- planning -----------------------------------------------------------------
+    def plan(self, done: dict[str, dict[str, Any]]) -> list[Chunk]:
+        req = self.request
+        pieces = [req.interval]
+        if req.resume or req.incremental:
+            covered = _covered(done)
+            pieces = remaining(req.interval, covered)
+            self.stats.chunks_skipped = sum(
+                1
+                for span in covered
+                if span.start < req.interval.end and span.end > req.interval.start
+            )
+        availability: datetime | None = None
+        if req.method in ("auto", "job"):
+            availability = self._availability = self.client.job_availability()
+        chunks: list[Chunk] = []
+        for piece in pieces:
+            method = req.method
+            if method == "job" and availability is not None and piece.end > availability:
+                # Jobs cannot see data newer than the data lake; read that part with queries.
+                method = "auto"
+            chunks.extend(plan_chunks(piece, probe=None, method=method, availability=availability))
+        return chunks
+
+    # -- running ------------------------------------------------------------------
+    def run(self, sink: ChunkSink) -> ExportStats:
+        done = sink.done_chunks() if (self.request.resume or self.request.incremental) else {}
+        chunks = self.plan(done)
+        self.stats.chunks_planned = len(chunks)
+        self.progress.planned(len(chunks))
+        if not chunks:
+            return self.stats
+        # Pages waiting for the writer: bounded, so memory does not grow with the export.
+        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(maxsize=self.request.workers + 2)
+        attempts: dict[str, int] = {}
+        pending = 0
+        with ThreadPoolExecutor(
+            max_workers=max(1, self.request.workers), thread_name_prefix="chunk"
+        ) as pool:
+
+            def submit(chunk: Chunk) -> None:
+                nonlocal pending
+                pending += 1
+                pool.submit(self._work, chunk, outbox)
+
+            for chunk in chunks:
+                submit(chunk)
+            try:
+                while pending:
+                    kind, chunk, payload = outbox.get()
+                    if kind == "page":
+                        written = sink.write(payload) if payload else 0
+                        self.stats.pages += 1
+                        self.stats.conversations += written
+                        self.progress.page(len(payload))
+                    elif kind == "reread":
+                        self.stats.rereads += 1
+                    elif kind == "done":
+                        pending -= 1
+                        meta = self._meta(chunk, payload)
+                        sink.checkpoint(chunk.key, meta)
+                        log.info("checkpointed chunk %s (%d conversations)", chunk.key, payload)
+                        self.stats.chunks_done += 1
+                        self.stats.methods[chunk.method] = (
+                            self.stats.methods.get(chunk.method, 0) + 1
+                        )
+                        self.stats.live_chunks += int(meta["live"])
+                        self.progress.chunk_done(chunk)
+                    elif kind == "error":
+                        pending -= 1
+                        for retry in self._recover(chunk, payload, attempts):
+                            submit(retry)
+            except BaseException:
+                self._stop.set()
+                interrupt = getattr(self.client, "interrupt", None)
+                if interrupt is not None:
+                    interrupt()  # workers asleep in a backoff or pacing wait stop now
+                _drain(outbox)
+                raise
+        return self.stats
+
+    def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
+        """Decide what to do with a chunk that failed: split it, retry it, or give up."""
+        too_heavy = isinstance(exc, TooBig) or (isinstance(exc, ServerError) and exc.status == 504)
+        if too_heavy and chunk.interval.duration >= 2 * MIN_SPLIT:
+            parts = split_chunk(chunk)
+            if len(parts) > 1:
+                self.stats.chunks_split += 1
+                self.stats.chunks_planned += len(parts) - 1
+                self.progress.planned(self.stats.chunks_planned)
+                return parts
+        if isinstance(exc, TooBig) and chunk.method == "query":
+            job = self._as_job(chunk)
+            if job is not None:
+                log.info("%s is over the details query's cap; reading it with a job", chunk.key)
+                return [job]
+            self._stop.set()
+            raise IncompleteExport(
+                f"{exc}, but it is newer than the data the jobs API has "
+                f"(up to {fmt(self._availability or self.now())}); export it after that."
+            ) from exc
+        if isinstance(exc, ServerError | PaginationError | JobFailed | TooBig):
+            n = attempts.get(chunk.key, 0) + 1
+            attempts[chunk.key] = n
+            if n < CHUNK_ATTEMPTS:
+                self.stats.chunks_retried += 1
+                log.warning("chunk %s failed (%s); fetching it again", chunk.key, exc)
+                return [chunk]
+            self._stop.set()
+            raise IncompleteExport(
+                f"chunk {chunk.interval} ({chunk.method}) could not be read completely after "
+                f"{n} attempts: {str(exc).rstrip('.')}. "
+                "Run the same command with --resume to continue."
+            ) from exc
+        self._stop.set()
+        raise exc
+
+    def _as_job(self, chunk: Chunk) -> Chunk | None:
+        """The same chunk read by an async job, when the jobs API has its data yet."""
+        if self._availability is None:
+            self._availability = self.client.job_availability()
+        if chunk.interval.end > self._availability:
+            return None
+        return Chunk(chunk.interval, "job", chunk.est_hits)
+
+    def _meta(self, chunk: Chunk, conversations: int) -> dict[str, Any]:
+        live = chunk.interval.end > self.now() - self.request.live_margin
+        return {
+            "start": fmt(chunk.interval.start),
+            "end": fmt(chunk.interval.end),
+            "method": chunk.method,
+            "conversations": conversations,
+            "live": live,
+            "finished_at": fmt(self.now()),
+        }
+
+    def _work(self, chunk: Chunk, outbox: queue.Queue[tuple[str, Chunk, Any]]) -> None:
+        req = self.request
+        count = 0
+        live = chunk.interval.end > self.now() - req.live_margin
+        try:
+            if chunk.method == "query":
+                pages = fetch_query_chunk(
+                    self.client,
+                    chunk,
+                    page_size=req.page_size,
+                    stop=self._stop,
+                    live=live,
+                    parallel=req.page_parallel,
+                )
+            else:
+                pages = fetch_job_chunk(
+                    self.client, chunk, page_size=req.job_page_size, stop=self._stop
+                )
+            for page in pages:
+                if page is REREAD:
+                    count = 0  # the next read counts afresh
+                    self._put(outbox, ("reread", chunk, None))
+                    continue
+                count += len(page)
+                self._put(outbox, ("page", chunk, page))
+            if not self._stop.is_set():
+                self._put(outbox, ("done", chunk, count))
+        except BaseException as exc:  # handed to the writer, which decides
+            if not self._stop.is_set():
+                self._put(outbox, ("error", chunk, exc))
+
+    def _put(
+        self, outbox: queue.Queue[tuple[str, Chunk, Any]], item: tuple[str, Chunk, Any]
+    ) -> None:
+        while not self._stop.is_set():
+            try:
+                outbox.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+
+def _drain(outbox: queue.Queue[Any]) -> None:
+    try:
+        while True:
+            outbox.get_nowait()
+    except queue.Empty:
+        pass

@@ -1,0 +1,183 @@
+"""Render a volume report as a rich table (with a bar per row), JSON or CSV (pure text).
+
+JSON shapes:
+
+- ``--by mediaType`` from details keeps the original shape:
+  ``{"start", "end", "by": "mediaType", "source": "details", "counts": {...}, "total"}``.
+- Every other report: ``{"start", "end", "by": "queue,mediaType", "source",
+  "timeZone", "rows": [{"queue": NAME, "queueId": ID, "mediaType": ..., METRIC: N}],
+  "totals": {METRIC: N}, "total": N}``; ``total`` is the first metric's total
+  (distinct conversations from details, contacts offered from aggregates). A compare
+  report adds ``"notes": [...]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import orjson
+from rich.console import Console
+from rich.table import Table
+
+from genesys_analytics.reports.details import Key, Volume, VolumeReport, VolumeRow, volume_of
+from genesys_analytics.reports.queue_names import NO_QUEUE, QueueNames
+from genesys_analytics.timeutil import fmt
+
+NONE = "(none)"
+BAR_WIDTH = 24
+LABELS = {
+    "conversations": "conversations",
+    "offered": "offered",
+    "connected": "connected",
+    "handled": "handled",
+    "handleMs": "handle time",
+    "avgHandleMs": "avg handle",
+    "difference": "offered − conv.",
+}
+
+
+def _label(dim: str, value: str | None, names: QueueNames) -> str:
+    if dim == "queue":
+        return names.name(value)
+    return NONE if value is None else value
+
+
+def _key_fields(report: VolumeReport, key: Key, names: QueueNames) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for dim, value in zip(report.by, key, strict=True):
+        if dim == "queue":
+            out["queue"] = names.name(value)
+            out["queueId"] = value
+        else:
+            out[dim] = value
+    return out
+
+
+def as_json(report: VolumeReport, names: QueueNames) -> dict[str, Any]:
+    if report.by == ("mediaType",) and report.source == "details":
+        return volume_of(report).as_json()
+    out: dict[str, Any] = {
+        "start": fmt(report.interval.start),
+        "end": fmt(report.interval.end),
+        "by": ",".join(report.by),
+        "source": report.source,
+        "timeZone": report.time_zone,
+        "rows": [
+            {**_key_fields(report, r.key, names), **{m: r.values.get(m) for m in report.metrics}}
+            for r in report.rows
+        ],
+        "totals": dict(report.totals),
+        "total": report.totals.get(report.primary),
+    }
+    if report.notes:
+        out["notes"] = list(report.notes)
+    return out
+
+
+def _duration(ms: float | int | None) -> str:
+    if ms is None:
+        return ""
+    seconds = round(ms / 1000)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _cell(metric: str, value: float | int | None) -> str:
+    if metric.endswith("Ms"):
+        return _duration(value)
+    if value is None:
+        return ""
+    if metric == "difference":
+        return f"{value:+,}"
+    return f"{value:,}"
+
+
+def render_csv(report: VolumeReport, names: QueueNames) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    dims = [c for d in report.by for c in (("queue", "queueId") if d == "queue" else (d,))]
+    writer.writerow([*dims, *report.metrics])
+    for row in report.rows:
+        fields = _key_fields(report, row.key, names)
+        writer.writerow(
+            [*(fields[d] or "" for d in dims), *(row.values.get(m) for m in report.metrics)]
+        )
+    blank = [""] * (len(dims) - 1)
+    writer.writerow(["total", *blank, *(report.totals.get(m) for m in report.metrics)])
+    return out.getvalue().rstrip("\n")
+
+
+def _caption(report: VolumeReport) -> str:
+    span = f"{fmt(report.interval.start)} → {fmt(report.interval.end)}"
+    if report.source == "details":
+        what = "distinct conversations by start; one conversation counts under each of its values"
+    elif report.source == "aggregates":
+        what = "contacts from the aggregates API (nOffered, nConnected, tHandle)"
+    else:
+        what = "details: conversations; aggregates: contacts offered"
+    zone = f", time zone {report.time_zone}" if {"day", "hour"} & set(report.by) else ""
+    return f"{span}{zone}\n{what}"
+
+
+def render_table(report: VolumeReport, names: QueueNames, width: int = 120) -> str:
+    title = "Conversations" if report.source == "details" else "Volume"
+    table = Table(
+        title=f"{title} by {', '.join(report.by)} ({report.source})", caption=_caption(report)
+    )
+    for dim in report.by:
+        table.add_column(dim)
+    for metric in report.metrics:
+        table.add_column(LABELS.get(metric, metric), justify="right")
+    table.add_column("")  # the bar
+    peak = max((abs(r.values.get(report.primary) or 0) for r in report.rows), default=0) or 1
+    timeline = {"day", "hour"} & set(report.by)
+    rows = (
+        report.rows
+        if timeline
+        else sorted(report.rows, key=lambda r: -(r.values.get(report.primary) or 0))
+    )
+    for row in rows:
+        n = row.values.get(report.primary) or 0
+        bar = "█" * max(1, round(BAR_WIDTH * abs(n) / peak)) if n else ""
+        labels = [_label(d, v, names) for d, v in zip(report.by, row.key, strict=True)]
+        table.add_row(*labels, *(_cell(m, row.values.get(m)) for m in report.metrics), bar)
+    table.add_section()
+    blank = [""] * (len(report.by) - 1)
+    table.add_row("total", *blank, *(_cell(m, report.totals.get(m)) for m in report.metrics), "")
+    console = Console(file=io.StringIO(), width=width, force_terminal=False)
+    console.print(table)
+    for note in report.notes:
+        console.print(f"• {note}")
+    return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
+
+
+def render(report: VolumeReport, fmt_name: str, names: QueueNames | None = None) -> str:
+    """``table`` (default), ``json`` or ``csv``."""
+    names = names or QueueNames.fixed({})
+    if fmt_name == "json":
+        return orjson.dumps(as_json(report, names)).decode()
+    if fmt_name == "csv":
+        return render_csv(report, names)
+    return render_table(report, names)
+
+
+def render_volume(volume: Volume, fmt: str) -> str:
+    """Render a legacy one-dimension :class:`Volume` (used by ``demo``)."""
+    rows = tuple(VolumeRow((k,), {"conversations": n}) for k, n in sorted(volume.counts.items()))
+    report = VolumeReport(
+        volume.interval,
+        volume.source,
+        (volume.by,),
+        ("conversations",),
+        rows,
+        {"conversations": volume.total},
+    )
+    if fmt == "table":
+        return render_table(report, QueueNames.fixed({}), width=100)
+    return render(report, fmt)
+
+
+__all__ = ["NONE", "NO_QUEUE", "as_json", "render", "render_csv", "render_table", "render_volume"]

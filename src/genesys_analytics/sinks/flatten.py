@@ -1,0 +1,208 @@
+"""Flatten a batch of raw conversations inside DuckDB (the store's fast path).
+
+The same rows as :func:`genesys_analytics.sinks.schema.flatten` (the pure-Python reference),
+built by DuckDB's C++ JSON reader with SQL instead of Python loops: the store writes a
+batch as NDJSON (one ``orjson`` line per conversation, which is also the lossless
+``raw``), :data:`STAGE` parses it once into ``_batch(raw, j)`` with ``from_json`` and an
+explicit nested type, and :func:`insert_sql` fills each table from there. It runs in
+DuckDB's own threads, without the GIL.
+
+Scalars are read as JSON and typed strictly, as the reference does: a string column
+takes only JSON strings, ``value`` only numbers (floats rounded half to even),
+timestamps are ``TRY_CAST`` to TIMESTAMPTZ (malformed → NULL); missing keys and JSON
+nulls are NULL; unknown enum strings pass through. One known difference on malformed
+input: a list element that is not an object (e.g. a number among the participants)
+yields a row of NULLs here, where the reference skips it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from genesys_analytics.sinks.schema import SCHEMA
+
+J = "JSON"
+_SEGMENT = {
+    "segmentType": J,
+    "segmentStart": J,
+    "segmentEnd": J,
+    "queueId": J,
+    "wrapUpCode": J,
+    "disconnectType": J,
+}
+_METRIC = {"name": J, "value": J, "emitDate": J}
+_SESSION = {
+    "sessionId": J,
+    "mediaType": J,
+    "direction": J,
+    "ani": J,
+    "dnis": J,
+    "segments": [_SEGMENT],
+    "metrics": [_METRIC],
+}
+_PARTICIPANT = {
+    "participantId": J,
+    "purpose": J,
+    "userId": J,
+    "participantName": J,
+    "attributes": J,
+    "sessions": [_SESSION],
+}
+#: The parts of a conversation the tables use, as a ``from_json`` structure.
+STRUCTURE: dict[str, Any] = {
+    "conversationId": J,
+    "conversationStart": J,
+    "conversationEnd": J,
+    "originatingDirection": J,
+    "divisionIds": [J],
+    "participants": [_PARTICIPANT],
+}
+
+
+#: Enough for a raw-only staging table (JSON Lines): the id and the sort key.
+KEYS_STRUCTURE: dict[str, Any] = {"conversationId": J, "conversationStart": J}
+
+
+def _literal(structure: dict[str, Any]) -> str:
+    return orjson.dumps(structure).decode().replace("'", "''")
+
+
+def _str(x: str) -> str:
+    """A JSON value as VARCHAR when it is a JSON string, else NULL."""
+    return f"CASE WHEN json_type({x}) = 'VARCHAR' THEN json_extract_string({x}, '$') END"
+
+
+def _ts(x: str) -> str:
+    return f"TRY_CAST({_str(x)} AS TIMESTAMPTZ)"
+
+
+def _int(x: str) -> str:
+    return (
+        f"CASE json_type({x}) WHEN 'BIGINT' THEN TRY_CAST({x} AS BIGINT) "
+        f"WHEN 'UBIGINT' THEN TRY_CAST({x} AS BIGINT) "
+        f"WHEN 'DOUBLE' THEN TRY_CAST(round_even(TRY_CAST({x} AS DOUBLE), 0) AS BIGINT) END"
+    )
+
+
+def _json(x: str) -> str:
+    return f"CASE WHEN json_type({x}) <> 'NULL' THEN {x} END"
+
+
+def stage_sql(*, keys_only: bool = False) -> str:
+    """Parse the NDJSON batch file (parameter 1) into ``_batch(raw, j)``, in file order."""
+    structure = KEYS_STRUCTURE if keys_only else STRUCTURE
+    return (
+        "CREATE OR REPLACE TEMP TABLE _batch AS "
+        f"SELECT raw, from_json(raw, '{_literal(structure)}') AS j "
+        "FROM (SELECT unnest(string_split(content, chr(10))) AS raw FROM read_text(?)) "
+        "WHERE raw <> ''"
+    )
+
+
+#: The batch's conversation ids, for the upsert's delete.
+BATCH_IDS = f"SELECT {_str('j.conversationId')} FROM _batch"
+
+_DISTINCT_SORTED = (
+    "coalesce(list_sort(list_distinct(list_filter({}, lambda v: v IS NOT NULL))), [])"
+)
+_MEDIA = _DISTINCT_SORTED.format(
+    "flatten(list_transform(j.participants, lambda p: "
+    f"list_transform(p.sessions, lambda s: {_str('s.mediaType')})))"
+)
+_QUEUES = _DISTINCT_SORTED.format(
+    "flatten(flatten(list_transform(j.participants, lambda p: list_transform(p.sessions, "
+    f"lambda s: list_transform(s.segments, lambda g: {_str('g.queueId')})))))"
+)
+_DIVISIONS = (
+    "list_transform(list_filter(j.divisionIds, lambda d: json_type(d) = 'VARCHAR'), "
+    "lambda d: json_extract_string(d, '$'))"
+)
+
+_CONVERSATIONS = f"""
+    SELECT cid, st, en, en IS NULL, od, media,
+           list_filter(divs, lambda d, i: list_position(divs, d) = i), queues, pc,
+           TRY_CAST(round_even((epoch_us(en) - epoch_us(st)) / 1000.0, 0) AS BIGINT),
+           st::DATE, raw
+    FROM (SELECT {_str("j.conversationId")} AS cid, {_ts("j.conversationStart")} AS st,
+                 {_ts("j.conversationEnd")} AS en, {_str("j.originatingDirection")} AS od,
+                 {_MEDIA} AS media, coalesce({_DIVISIONS}, []) AS divs, {_QUEUES} AS queues,
+                 coalesce(len(list_filter(j.participants, lambda p: p IS NOT NULL)), 0) AS pc,
+                 raw
+          FROM _batch)
+"""
+
+#: Child rows go through two temp tables, each unnested once per batch.
+CHILD_STAGES = (
+    "CREATE OR REPLACE TEMP TABLE _participants AS SELECT cid, p FROM "
+    f"(SELECT {_str('j.conversationId')} AS cid, unnest(j.participants) AS p FROM _batch) "
+    "WHERE p IS NOT NULL",
+    "CREATE OR REPLACE TEMP TABLE _sessions AS SELECT cid, pid, s FROM "
+    f"(SELECT cid, {_str('p.participantId')} AS pid, unnest(p.sessions) AS s "
+    "FROM _participants) WHERE s IS NOT NULL",
+)
+
+_SELECTS: dict[str, str] = {
+    "conversations": _CONVERSATIONS,
+    "participants": f"""
+        SELECT cid, {_str("p.participantId")}, {_str("p.purpose")}, {_str("p.userId")},
+               {_str("p.participantName")}, {_json("p.attributes")}
+        FROM _participants
+    """,
+    "sessions": f"""
+        SELECT cid, pid, {_str("s.sessionId")}, {_str("s.mediaType")}, {_str("s.direction")},
+               {_str("s.ani")}, {_str("s.dnis")}
+        FROM _sessions
+    """,
+    "segments": f"""
+        SELECT cid, sid, i, {_str("g.segmentType")}, {_ts("g.segmentStart")},
+               {_ts("g.segmentEnd")}, {_str("g.queueId")}, {_str("g.wrapUpCode")},
+               {_str("g.disconnectType")}
+        FROM (SELECT cid, {_str("s.sessionId")} AS sid,
+                     generate_subscripts(s.segments, 1) - 1 AS i, unnest(s.segments) AS g
+              FROM _sessions)
+        WHERE g IS NOT NULL
+    """,
+    "session_metrics": f"""
+        SELECT cid, sid, {_str("m.name")}, {_int("m.value")}, {_ts("m.emitDate")}
+        FROM (SELECT cid, {_str("s.sessionId")} AS sid, unnest(s.metrics) AS m FROM _sessions)
+        WHERE m IS NOT NULL
+    """,
+}
+
+
+_KEYS_ONLY = f"""
+    SELECT {_str("j.conversationId")}, st, st::DATE, raw
+    FROM (SELECT j, raw, {_ts("j.conversationStart")} AS st FROM _batch)
+"""
+
+
+def insert_sql(table: str, *, keys_only: bool = False) -> str:
+    """``INSERT INTO <table> SELECT ...`` from the staged batch (after the stages it needs).
+
+    ``keys_only`` fills only ``conversation_id``, ``conversation_start``,
+    ``conversation_date`` and ``raw`` of ``conversations`` (all a JSON Lines file needs).
+    """
+    if keys_only:
+        if table != "conversations":
+            raise ValueError("keys_only stages the conversations table only")
+        cols = "conversation_id, conversation_start, conversation_date, raw"
+        return f"INSERT INTO conversations ({cols}) {_KEYS_ONLY}"
+    names = ", ".join(SCHEMA[table].names)
+    return f"INSERT INTO {table} ({names}) {_SELECTS[table]}"
+
+
+def needs_children(tables: list[str]) -> bool:
+    return any(t != "conversations" for t in tables)
+
+
+__all__ = [
+    "BATCH_IDS",
+    "CHILD_STAGES",
+    "KEYS_STRUCTURE",
+    "STRUCTURE",
+    "insert_sql",
+    "needs_children",
+    "stage_sql",
+]

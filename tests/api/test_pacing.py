@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+import threading
+from dataclasses import dataclass, field
+
+import pytest
+
+from genesys_analytics.api.pacing import Limiter
+from tests.conftest import FakeClock
+
+
+def headers(allowed: int, count: int, reset: float) -> dict[str, str]:
+    return {
+        "inin-ratelimit-allowed": str(allowed),
+        "inin-ratelimit-count": str(count),
+        "inin-ratelimit-reset": str(reset),
+    }
+
+
+def test_no_waiting_before_any_headers(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    for _ in range(10):
+        assert limiter.acquire() == 0.0
+    assert fake_clock.sleeps == []
+
+
+def test_spacing_from_headers(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    limiter.acquire()
+    limiter.observe(headers(300, 1, 60))
+    assert limiter.budget == 285
+    assert limiter.spacing == pytest.approx(60 / 285)
+    limiter.acquire()  # first paced request goes at once
+    waits = [limiter.acquire() for _ in range(3)]
+    assert waits == pytest.approx([60 / 285] * 3)
+
+
+def test_waits_for_reset_when_the_service_says_the_window_is_full(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    limiter.acquire()
+    limiter.observe(headers(300, 290, 12))  # somebody else used the token
+    t0 = fake_clock.now
+    limiter.acquire()
+    assert fake_clock.now == pytest.approx(t0 + 12)
+
+
+def test_pause_holds_every_request(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    t0 = fake_clock.now
+    limiter.pause(5)
+    limiter.acquire()
+    assert fake_clock.now == pytest.approx(t0 + 5)
+    limiter.pause(1)
+    limiter.pause(0.5)  # a shorter pause never shortens a longer one
+    limiter.acquire()
+    assert fake_clock.now == pytest.approx(t0 + 6)
+
+
+def test_bad_headers_are_ignored(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    limiter.acquire()
+    limiter.observe({"inin-ratelimit-allowed": "lots", "inin-ratelimit-count": "1"})
+    limiter.observe(None)
+    assert limiter.budget is None and limiter.spacing == 0.0
+
+
+def test_reservations_from_many_threads_are_evenly_spaced(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    limiter.reserve()
+    limiter.observe(headers(300, 1, 60))
+    times: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(30):
+            at = limiter.reserve()
+            with lock:
+                times.append(at)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    times.sort()
+    assert len(times) == 240
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert min(gaps) == pytest.approx(60 / 285)
+
+
+# -- a simulated server and N concurrent workers (discrete events on the fake clock) ---------
+
+
+@dataclass
+class FixedWindowServer:
+    allowed: int
+    window: float
+    integer_reset: bool = True
+    count: int = 0
+    window_end: float | None = None
+    throttled: int = 0
+    served: int = 0
+
+    def hit(self, now: float) -> tuple[int, dict[str, str]]:
+        if self.window_end is None or now >= self.window_end:
+            self.window_end, self.count = now + self.window, 0
+        self.count += 1
+        reset = self.window_end - now
+        reset_text = str(math.ceil(reset)) if self.integer_reset else f"{reset:.3f}"
+        h = headers(self.allowed, self.count, 0)
+        h["inin-ratelimit-reset"] = reset_text
+        if self.count > self.allowed:
+            self.throttled += 1
+            h["Retry-After"] = str(math.ceil(reset))
+            return 429, h
+        self.served += 1
+        return 200, h
+
+
+@dataclass
+class SlidingWindowServer:
+    allowed: int
+    window: float
+    hits: list[float] = field(default_factory=list)
+    throttled: int = 0
+    served: int = 0
+
+    def hit(self, now: float) -> tuple[int, dict[str, str]]:
+        self.hits = [t for t in self.hits if t > now - self.window]
+        self.hits.append(now)
+        reset = self.hits[0] + self.window - now
+        h = headers(self.allowed, len(self.hits), round(reset, 3))
+        if len(self.hits) > self.allowed:
+            self.throttled += 1
+            h["Retry-After"] = str(math.ceil(reset))
+            return 429, h
+        self.served += 1
+        return 200, h
+
+
+class NoPacing(Limiter):
+    def reserve(self) -> float:
+        return self._clock.monotonic()
+
+
+def simulate(
+    server, *, workers: int, requests: int, latency: float, used_before: int = 0, cls=Limiter
+) -> float:
+    clock = FakeClock(start=0.0)
+    limiter = cls(clock)
+    if used_before and isinstance(server, FixedWindowServer):
+        for _ in range(used_before):
+            server.hit(0.0)  # another program spent part of the first window
+    events: list[tuple[float, int, int, str, object]] = []
+    seq = 0
+    for w in range(workers):
+        heapq.heappush(events, (0.0, seq, w, "ready", None))
+        seq += 1
+    sent = 0
+    while events:
+        t, _, w, kind, data = heapq.heappop(events)
+        clock.now = t
+        if kind == "ready":
+            if sent >= requests:
+                continue
+            sent += 1
+            heapq.heappush(events, (limiter.reserve(), seq, w, "send", None))
+        elif kind == "send":
+            heapq.heappush(events, (t + latency, seq, w, "done", server.hit(t)))
+        else:
+            status, h = data  # type: ignore[misc]
+            limiter.observe(h)
+            if status == 429:
+                limiter.pause(float(h["Retry-After"]))
+            heapq.heappush(events, (t, seq, w, "ready", None))
+        seq += 1
+    return clock.now
+
+
+@pytest.mark.parametrize("workers", [1, 4, 16])
+@pytest.mark.parametrize("latency", [0.0, 0.05, 0.8])
+def test_full_speed_against_300_per_minute_makes_no_429(workers: int, latency: float) -> None:
+    server = FixedWindowServer(300, 60.0)
+    elapsed = simulate(server, workers=workers, requests=1200, latency=latency)
+    assert server.throttled == 0
+    assert server.served == 1200
+    # as fast as the window (or the latency of the workers) allows, not slower
+    assert elapsed < max(1200 / 285 * 61, 1200 * latency / workers) + 60
+
+
+def test_the_simulation_catches_an_unpaced_client() -> None:
+    server = FixedWindowServer(300, 60.0)
+    simulate(server, workers=4, requests=1200, latency=0.05, cls=NoPacing)
+    assert server.throttled > 0
+
+
+def test_sliding_window_server_makes_no_429() -> None:
+    server = SlidingWindowServer(300, 60.0)
+    simulate(server, workers=8, requests=1000, latency=0.1)
+    assert server.throttled == 0 and server.served == 1000
+
+
+def test_tiny_scaled_limit_with_float_resets() -> None:
+    server = FixedWindowServer(20, 2.0, integer_reset=False)
+    elapsed = simulate(server, workers=6, requests=300, latency=0.01)
+    assert server.throttled == 0
+    assert elapsed < 300 / 19 * 2.0 + 4.0
+
+
+def test_token_shared_with_another_program() -> None:
+    server = FixedWindowServer(300, 60.0)
+    simulate(server, workers=4, requests=400, latency=0.05, used_before=250)
+    assert server.throttled == 0
+    assert server.served == 250 + 400

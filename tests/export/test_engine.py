@@ -1,0 +1,334 @@
+"""The export engine's pure parts and its loop, with a fake client and an in-memory sink."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from genesys_analytics.api.client import DetailsPage
+from genesys_analytics.errors import AuthError, IncompleteExport, ServerError
+from genesys_analytics.export.engine import (
+    Exporter,
+    ExportRequest,
+    incremental_start,
+)
+from genesys_analytics.export.fetch import trim
+from genesys_analytics.export.plan import remaining
+from genesys_analytics.timeutil import Interval, fmt, parse_instant
+
+UTC = timezone.utc
+DAY = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def conv(cid: str, start: datetime, end: datetime | None = None) -> dict[str, Any]:
+    c: dict[str, Any] = {"conversationId": cid, "conversationStart": fmt(start)}
+    if end:
+        c["conversationEnd"] = fmt(end)
+    return c
+
+
+def test_trim_is_half_open() -> None:
+    iv = Interval(DAY, DAY + timedelta(hours=1))
+    convs = [
+        conv("a", DAY - timedelta(milliseconds=1)),
+        conv("b", DAY),
+        conv("c", DAY + timedelta(minutes=59, seconds=59, milliseconds=999)),
+        conv("d", DAY + timedelta(hours=1)),
+        {"conversationId": "e", "conversationStart": "2024-05-01T00:30:00+00:00"},
+    ]
+    assert [c["conversationId"] for c in trim(convs, iv)] == ["b", "c", "e"]
+
+
+def test_subtract_gaps() -> None:
+    iv = Interval(DAY, DAY + timedelta(days=4))
+    covered = [
+        Interval(DAY + timedelta(days=1), DAY + timedelta(days=2)),
+        Interval(DAY - timedelta(days=1), DAY + timedelta(hours=6)),
+    ]
+    gaps = remaining(iv, covered)
+    assert gaps == [
+        Interval(DAY + timedelta(hours=6), DAY + timedelta(days=1)),
+        Interval(DAY + timedelta(days=2), DAY + timedelta(days=4)),
+    ]
+    assert remaining(iv, [iv]) == []
+    assert remaining(iv, []) == [iv]
+
+
+def test_incremental_start_prefers_first_live_chunk() -> None:
+    done = {
+        "a": {"start": fmt(DAY), "end": fmt(DAY + timedelta(days=1)), "live": False},
+        "b": {
+            "start": fmt(DAY + timedelta(days=1)),
+            "end": fmt(DAY + timedelta(days=2)),
+            "live": True,
+        },
+    }
+    assert incremental_start(done) == DAY + timedelta(days=1)
+    done["b"]["live"] = False
+    assert incremental_start(done) == DAY + timedelta(days=2)
+    assert incremental_start({}) is None
+
+
+class MemorySink:
+    def __init__(self, done: dict[str, dict[str, Any]] | None = None) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.writes = 0
+        self.checkpoints: dict[str, dict[str, Any]] = dict(done or {})
+
+    def write(self, conversations: list[dict[str, Any]]) -> int:
+        self.writes += len(conversations)
+        for c in conversations:
+            self.rows[c["conversationId"]] = c
+        return len(conversations)
+
+    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None:
+        self.checkpoints[chunk_key] = meta
+
+    def done_chunks(self) -> dict[str, dict[str, Any]]:
+        return dict(self.checkpoints)
+
+
+class FakeClient:
+    """Serves a fixed set of conversations through details pages; can fail or drift."""
+
+    def __init__(self, convs: list[dict[str, Any]], page_size: int = 2) -> None:
+        self.convs = sorted(convs, key=lambda c: c["conversationStart"])
+        self.page_size = page_size
+        self.queries: list[str] = []
+        self.fail_first: dict[str, BaseException] = {}
+        self.drift: dict[str, dict[str, Any]] = {}
+        self.matched: dict[str, list[dict[str, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def job_availability(self) -> datetime:
+        return DAY - timedelta(days=30)
+
+    def on_read(self, key: str) -> None:
+        """Called (under the lock) when a read of ``key`` starts with page 1."""
+
+    def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+        key = body["interval"]
+        with self.lock:
+            if number == 1:
+                self.queries.append(key)
+                exc = self.fail_first.pop(key, None)
+                if exc is not None:
+                    raise exc
+                self.on_read(key)
+                days = set(Interval.parse(key).days_touched())
+                self.matched[key] = [
+                    c for c in self.convs if parse_instant(c["conversationStart"]).date() in days
+                ]
+            if number == 2:
+                extra = self.drift.pop(key, None)
+                if extra is not None:
+                    self.matched[key].insert(0, extra)
+                    self.convs.append(extra)
+            matched = self.matched[key]
+            page = matched[(number - 1) * page_size : number * page_size]
+            return DetailsPage(number, len(matched), page)
+
+
+def _convs(n: int) -> list[dict[str, Any]]:
+    return [conv(f"c{i:03d}", DAY + timedelta(hours=5 * i)) for i in range(n)]
+
+
+def test_exporter_reads_every_conversation_exactly_once() -> None:
+    convs = _convs(20)
+    client = FakeClient(convs)
+    sink = MemorySink()
+    iv = Interval(DAY + timedelta(hours=3), DAY + timedelta(days=3))
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=3)).run(sink)
+    expected = {
+        c["conversationId"]
+        for c in convs
+        if iv.contains(datetime.fromisoformat(c["conversationStart"].replace("Z", "+00:00")))
+    }
+    assert set(sink.rows) == expected
+    assert sink.writes == len(expected)
+    assert stats.chunks_done == 3 == len(sink.checkpoints)  # one per UTC day touched
+    assert all(not m["live"] for m in sink.checkpoints.values())
+
+
+def test_server_error_retries_the_chunk() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = ServerError("boom", status=503)
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(sink)
+    assert stats.chunks_retried == 1
+    assert len(sink.rows) == 5
+
+
+def test_504_splits_the_chunk() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = ServerError("too heavy", status=504)
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=2)).run(sink)
+    assert stats.chunks_split == 1
+    assert len(sink.checkpoints) == 2
+    assert len(sink.rows) == 5
+
+
+def test_auth_error_is_not_retried() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = AuthError("bad credentials", status=401)
+    with pytest.raises(AuthError):
+        Exporter(client, ExportRequest(iv, page_size=2, method="query")).run(MemorySink())
+
+
+def test_persistent_failure_names_the_chunk() -> None:
+    class Broken(FakeClient):
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            raise ServerError("down", status=503)
+
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    with pytest.raises(IncompleteExport, match=r"2024-05-01T00:00:00.000Z.*--resume"):
+        Exporter(Broken([]), ExportRequest(iv, page_size=2, method="query")).run(MemorySink())
+
+
+def test_drift_triggers_a_reread_that_catches_the_newcomer() -> None:
+    convs = _convs(5)
+    client = FakeClient(convs)
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    newcomer = conv("late", DAY + timedelta(minutes=1))
+    client.drift[iv.iso()] = newcomer
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(sink)
+    assert stats.rereads == 1
+    assert "late" in sink.rows
+    assert len(sink.rows) == 6
+
+
+def test_resume_skips_checkpointed_intervals() -> None:
+    client = FakeClient(_convs(20))
+    iv = Interval(DAY, DAY + timedelta(days=3))
+    first_day = Interval(DAY, DAY + timedelta(days=1))
+    done = {
+        first_day.iso(): {"start": fmt(first_day.start), "end": fmt(first_day.end), "live": False}
+    }
+    sink = MemorySink(done)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", resume=True)).run(sink)
+    assert first_day.iso() not in client.queries
+    assert stats.chunks_done == 2 and stats.chunks_skipped == 1
+
+
+def test_live_chunk_is_marked() -> None:
+    client = FakeClient(_convs(4))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    sink = MemorySink()
+    Exporter(
+        client,
+        ExportRequest(iv, page_size=2, method="query"),
+        now=lambda: DAY + timedelta(hours=23, minutes=59, seconds=30),
+    ).run(sink)
+    assert [m["live"] for m in sink.checkpoints.values()] == [True]
+
+
+def test_incremental_start_goes_back_to_the_first_hole() -> None:
+    # An interrupted run (without --resume) checkpointed days 0 and 2 but not day 1:
+    # continuing from the last end would leave day 1 missing for good.
+    def span(a: int, b: int) -> dict[str, Any]:
+        return {"start": fmt(DAY + timedelta(days=a)), "end": fmt(DAY + timedelta(days=b))}
+
+    done = {"d0": span(0, 1), "d2": span(2, 3)}
+    assert incremental_start(done) == DAY + timedelta(days=1)
+    done["d1"] = span(1, 2)
+    assert incremental_start(done) == DAY + timedelta(days=3)
+    done["d1"]["live"] = True  # a live chunk is read again
+    assert incremental_start(done) == DAY + timedelta(days=1)
+
+
+@pytest.mark.parametrize("length", [timedelta(milliseconds=1), timedelta(seconds=30)])
+def test_504_on_a_chunk_too_short_to_split_is_retried_not_a_crash(length: timedelta) -> None:
+    client = FakeClient(_convs(3))
+    iv = Interval(DAY, DAY + length)
+    client.fail_first[iv.iso()] = ServerError("too heavy", status=504)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(
+        MemorySink()
+    )
+    assert stats.chunks_split == 0 and stats.chunks_retried == 1
+    assert stats.chunks_done == 1
+
+
+def test_a_live_chunk_that_keeps_growing_is_exported_and_marked_live() -> None:
+    # New conversations start while the last minute is paged, on every read: decisions.md
+    # §3 exports a live chunk after the merged re-read and records that it may grow.
+    class Busy(FakeClient):
+        arrivals = 0
+
+        def on_read(self, key: str) -> None:
+            Busy.arrivals += 1
+            self.drift[key] = conv(f"new{Busy.arrivals}", DAY + timedelta(hours=1))
+
+    client = Busy(_convs(5))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    sink = MemorySink()
+    now = DAY + timedelta(hours=23, minutes=59, seconds=30)
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query"), now=lambda: now).run(
+        sink
+    )
+    assert stats.rereads == 1 and stats.live_chunks == 1
+    assert [m["live"] for m in sink.checkpoints.values()] == [True]
+    assert "new1" in sink.rows  # what arrived during the first read is in the second
+
+
+def test_pages_after_the_first_are_fetched_in_parallel_and_kept_in_order() -> None:
+    # Pages 2..5 meet at a barrier: only a reader with four pages in flight gets past it.
+    barrier = threading.Barrier(4, timeout=10)
+
+    class Concurrent(FakeClient):
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            if 2 <= number <= 5:
+                barrier.wait()
+            return super().details_page(body, number, page_size=page_size)
+
+    convs = [conv(f"c{i:02d}", DAY + timedelta(minutes=30 * i)) for i in range(20)]
+    client = Concurrent(convs)
+    sink = MemorySink()
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    request = ExportRequest(iv, page_size=2, method="query", workers=1, page_parallel=4)
+    stats = Exporter(client, request).run(sink)
+    assert list(sink.rows) == [c["conversationId"] for c in convs]  # written in page order
+    assert stats.pages == 11  # ten full pages and the empty one that ends the read
+    assert stats.rereads == 0
+
+
+def test_a_slice_still_over_the_cap_is_read_with_a_job() -> None:
+    jobs: list[str] = []
+
+    class Huge(FakeClient):
+        def job_availability(self) -> datetime:
+            return DAY + timedelta(hours=1)
+
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            return DetailsPage(number, 250_000, [])
+
+        def conversation_job(
+            self, start: datetime, end: datetime, **kw: Any
+        ) -> Iterator[dict[str, Any]]:
+            jobs.append(fmt(start))
+            return iter([conv(f"j{fmt(start)}", start)])
+
+    iv = Interval(DAY, DAY + timedelta(minutes=1))
+    sink = MemorySink()
+    stats = Exporter(Huge([]), ExportRequest(iv, method="query")).run(sink)
+    assert jobs == [fmt(DAY)]
+    assert stats.methods == {"job": 1}
+    assert list(sink.rows) == [f"j{fmt(DAY)}"]
+
+
+def test_a_slice_over_the_cap_too_new_for_jobs_says_when_to_come_back() -> None:
+    class Huge(FakeClient):
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+            return DetailsPage(number, 250_000, [])
+
+    iv = Interval(DAY, DAY + timedelta(minutes=1))
+    with pytest.raises(IncompleteExport, match="newer than the data the jobs API has"):
+        Exporter(Huge([]), ExportRequest(iv, method="query")).run(MemorySink())

@@ -1,0 +1,479 @@
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pytest
+
+from genesys_analytics.emulator.data.org import Org, OrgSpec
+from genesys_analytics.errors import ConfigError
+from genesys_analytics.sinks import files as sinks
+from genesys_analytics.sinks.files import FileSink, open_sink, staging_path, temp_path
+from genesys_analytics.sinks.store import DuckDBStore
+
+UTC = timezone.utc
+
+
+def conv(
+    cid: str,
+    start: str,
+    *,
+    version: int = 1,
+    media: tuple[str, ...] = ("voice",),
+    ended: bool = True,
+) -> dict[str, Any]:
+    sessions = [
+        {
+            "sessionId": f"{cid}-s{i}",
+            "mediaType": m,
+            "direction": "inbound",
+            "segments": [
+                {"segmentStart": start, "segmentType": "interact", "queueId": f"q{version}"}
+                for _ in range(version)
+            ],
+            "metrics": [{"name": "nConnected", "value": version, "emitDate": start}],
+        }
+        for i, m in enumerate(media)
+    ]
+    c: dict[str, Any] = {
+        "conversationId": cid,
+        "conversationStart": start,
+        "originatingDirection": "inbound",
+        "participants": [
+            {"participantId": f"{cid}-p", "purpose": "customer", "sessions": sessions}
+        ],
+        "version": version,
+    }
+    if ended:
+        c["conversationEnd"] = start.replace("00.000Z", "59.000Z")
+    return c
+
+
+A = conv("a", "2024-05-01T10:00:00.000Z", media=("voice", "callback"))
+B = conv("b", "2024-05-01T09:00:00.000Z", ended=False)
+C = conv("c", "2024-05-02T08:00:00.000Z", media=("chat",))
+
+
+def q(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+# -- duckdb ------------------------------------------------------------------------------
+
+
+def test_duckdb_round_trip(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    assert sink.write([A, B]) == 2
+    sink.checkpoint("chunk-1", {"hits": 2, "live": False})
+    sink.write([C])
+    sink.checkpoint("chunk-2", {"hits": 1})
+    sink.commit()
+    sink.close()
+
+    assert q(
+        db,
+        "SELECT conversation_id, ongoing, media_types, participant_count "
+        "FROM conversations ORDER BY conversation_id",
+    ) == [
+        ("a", False, ["callback", "voice"], 1),
+        ("b", True, ["voice"], 1),
+        ("c", False, ["chat"], 1),
+    ]
+    start, end = q(
+        db,
+        "SELECT conversation_start, conversation_end FROM conversations "
+        "WHERE conversation_id = 'a'",
+    )[0]
+    assert start == datetime(2024, 5, 1, 10, tzinfo=UTC)
+    assert end == datetime(2024, 5, 1, 10, 0, 59, tzinfo=UTC)
+    raw = q(db, "SELECT raw FROM conversations WHERE conversation_id = 'a'")[0][0]
+    assert raw == orjson.dumps(A).decode()
+    assert q(
+        db,
+        "SELECT raw->>'$.participants[0].purpose' FROM conversations WHERE conversation_id = 'b'",
+    ) == [("customer",)]
+    counts = {
+        t: q(db, f"SELECT count(*) FROM {t}")[0][0]
+        for t in ("participants", "sessions", "segments", "session_metrics")
+    }
+    assert counts == {"participants": 3, "sessions": 4, "segments": 4, "session_metrics": 4}
+    assert q(db, "SELECT chunk_key, meta->>'$.hits' FROM _export_chunks ORDER BY 1") == [
+        ("chunk-1", "2"),
+        ("chunk-2", "1"),
+    ]
+
+
+def test_duckdb_timestamp_columns_are_timestamptz(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.commit()
+    sink.close()
+    types = dict(
+        q(db, "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns")
+    )
+    for col in (
+        "conversations.conversation_start",
+        "conversations.conversation_end",
+        "segments.segment_start",
+        "segments.segment_end",
+        "session_metrics.emit_date",
+        "_export_chunks.finished_at",
+    ):
+        assert types[col] == "TIMESTAMP WITH TIME ZONE", col
+    assert types["conversations.conversation_date"] == "DATE"
+    assert types["conversations.media_types"] == "VARCHAR[]"
+    pk = q(
+        db,
+        "SELECT constraint_column_names FROM duckdb_constraints() "
+        "WHERE table_name = 'conversations' AND constraint_type = 'PRIMARY KEY'",
+    )
+    assert pk == [(["conversation_id"],)]
+
+
+def test_rewrite_upserts_and_newer_copy_wins(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.write([conv("a", "2024-05-01T10:00:00.000Z", version=3), B])
+    sink.checkpoint("k1", {})
+    sink.commit()
+    sink.close()
+    # a second run (no resume) over the same file, with a newer copy of "a"
+    sink = open_sink(db, "duckdb", resume=False)
+    sink.write([conv("a", "2024-05-01T10:00:00.000Z", version=2)])
+    sink.checkpoint("k1", {"again": True})
+    sink.commit()
+    sink.close()
+    assert q(db, "SELECT conversation_id, raw->>'$.version' FROM conversations ORDER BY 1") == [
+        ("a", "2"),
+        ("b", "1"),
+    ]
+    assert q(db, "SELECT count(*), min(queue_id) FROM segments WHERE conversation_id = 'a'") == [
+        (2, "q2")
+    ]
+    assert q(db, "SELECT value FROM session_metrics WHERE conversation_id = 'a'") == [(2,)]
+    assert q(db, "SELECT count(*) FROM _export_chunks") == [(1,)]
+
+
+def test_same_id_twice_in_one_batch_keeps_the_later(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.write(
+        [
+            conv("a", "2024-05-01T10:00:00.000Z", version=1),
+            conv("a", "2024-05-01T10:00:00.000Z", version=4),
+        ]
+    )
+    sink.commit()
+    sink.close()
+    assert q(db, "SELECT raw->>'$.version' FROM conversations") == [("4",)]
+    assert q(db, "SELECT count(*) FROM segments") == [(4,)]
+
+
+def test_many_batches_and_intermediate_commits(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    store = DuckDBStore(db, batch_size=7, commit_every=20)
+    convs = [conv(f"id{i:03d}", "2024-05-01T10:00:00.000Z") for i in range(100)]
+    assert store.write(iter(convs)) == 100
+    store.write(convs[:10])  # rewritten across batches: still no duplicates
+    store.checkpoint("all", {})
+    store.close()
+    assert q(db, "SELECT count(*), count(DISTINCT conversation_id) FROM conversations") == [
+        (100, 100)
+    ]
+    assert q(db, "SELECT count(*) FROM sessions") == [(100,)]
+
+
+def test_rows_without_checkpoint_are_not_kept(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.write([A])
+    sink.checkpoint("k1", {})
+    sink.write([B, C])  # the process dies before this chunk is checkpointed
+    sink.close()
+    assert q(db, "SELECT conversation_id FROM conversations") == [("a",)]
+    assert q(db, "SELECT chunk_key FROM _export_chunks") == [("k1",)]
+
+
+def test_failed_checkpoint_leaves_neither_rows_nor_checkpoint(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.write([A, B])
+    with pytest.raises(TypeError):
+        sink.checkpoint("k1", {"not json": object()})  # fails after the rows went in
+    # another connection sees nothing of the open transaction
+    with duckdb.connect(str(db)) as other:
+        assert other.execute("SELECT count(*) FROM conversations").fetchone() == (0,)
+        assert other.execute("SELECT count(*) FROM _export_chunks").fetchone() == (0,)
+    sink.close()
+    assert q(db, "SELECT count(*) FROM conversations") == [(0,)]
+    assert q(db, "SELECT count(*) FROM segments") == [(0,)]
+    assert q(db, "SELECT count(*) FROM _export_chunks") == [(0,)]
+
+
+def test_done_chunks_survive_reopening(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.write([A])
+    sink.checkpoint("2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", {"hits": 1, "live": True})
+    sink.close()  # no commit(): the checkpointed chunk is durable anyway
+    sink = open_sink(db, "duckdb", resume=True)
+    assert sink.done_chunks() == {
+        "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z": {"hits": 1, "live": True}
+    }
+    sink.close()
+
+
+def test_unknown_format_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError):
+        open_sink(tmp_path / "x", "xlsx")
+
+
+# -- file formats ------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+def test_jsonl_round_trip_is_ordered_and_deduped(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write([A, C])
+    sink.checkpoint("k1", {})
+    newer_a = conv("a", "2024-05-01T10:00:00.000Z", version=9)
+    sink.write([B, newer_a])  # a retried chunk gives "a" again
+    sink.checkpoint("k2", {})
+    assert not out.exists(), "the final path stays absent until commit"
+    assert staging_path(out).exists()
+    sink.commit()
+    sink.close()
+    assert read_jsonl(out) == [B, newer_a, C]  # by conversationStart, newest copy of "a"
+    assert out.read_text().count("\n") == 3
+    assert not staging_path(out).exists() and not temp_path(out).exists()
+
+
+def test_jsonl_keeps_raw_text_byte_for_byte(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    odd = {
+        "conversationId": "z",
+        "conversationStart": "2024-05-01T00:00:00.000Z",
+        "mos": 4.10,
+        "name": 'Zoë \u2028 "quoted"',
+        "n": 12345678901234567,
+    }
+    sink = open_sink(out, "jsonl")
+    sink.write([odd])
+    sink.commit()
+    sink.close()
+    assert out.read_bytes() == orjson.dumps(odd) + b"\n"
+
+
+def test_file_sink_crash_then_resume_continues(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write([A])
+    sink.checkpoint("k1", {"n": 1})
+    sink.write([B])  # unfinished chunk k2
+    sink.close()  # crash: no commit
+    assert not out.exists()
+
+    sink = open_sink(out, "jsonl", resume=True)
+    assert sink.done_chunks() == {"k1": {"n": 1}}
+    sink.write([B, C])
+    sink.checkpoint("k2", {"n": 2})
+    sink.commit()
+    sink.close()
+    assert [c["conversationId"] for c in read_jsonl(out)] == ["b", "a", "c"]
+
+
+def test_file_sink_without_resume_starts_fresh(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write([A])
+    sink.checkpoint("k1", {})
+    sink.close()
+    sink = open_sink(out, "jsonl", resume=False)
+    assert sink.done_chunks() == {}
+    sink.write([C])
+    sink.commit()
+    sink.close()
+    assert [c["conversationId"] for c in read_jsonl(out)] == ["c"]
+
+
+def test_commit_replaces_an_older_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("old\n")
+    sink = open_sink(out, "jsonl")
+    sink.write([A])
+    assert out.read_text() == "old\n"  # untouched until commit
+    sink.commit()
+    sink.close()
+    assert read_jsonl(out) == [A]
+
+
+def test_csv_is_the_flat_conversations_table(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    sink = open_sink(out, "csv")
+    sink.write([C, A, B])
+    sink.checkpoint("k", {})
+    assert not out.exists()
+    sink.commit()
+    sink.close()
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["conversation_id"] for r in rows] == ["b", "a", "c"]
+    assert "raw" not in rows[0]
+    assert rows[1]["media_types"] == "callback,voice"
+    assert rows[0]["ongoing"] == "true" and rows[0]["conversation_end"] == ""
+    assert rows[1]["conversation_start"].startswith("2024-05-01 10:00:00")
+    assert rows[1]["conversation_start"].endswith("+00")
+    assert not staging_path(out).exists()
+
+
+def test_parquet_is_partitioned_by_utc_day(tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    sink = open_sink(out, "parquet")
+    sink.write([A, B, C])
+    sink.checkpoint("k", {})
+    assert not out.exists()
+    sink.commit()
+    sink.close()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "conversation_date=2024-05-01",
+        "conversation_date=2024-05-02",
+    ]
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "SELECT conversation_id, conversation_date::VARCHAR, raw, "
+            "typeof(conversation_start) FROM read_parquet(?, hive_partitioning = true) ORDER BY 1",
+            [f"{out}/**/*.parquet"],
+        ).fetchall()
+    assert [r[:2] for r in rows] == [("a", "2024-05-01"), ("b", "2024-05-01"), ("c", "2024-05-02")]
+    assert orjson.loads(rows[0][2]) == A
+    assert rows[0][3] == "TIMESTAMP WITH TIME ZONE"
+    assert not temp_path(out).exists() and not staging_path(out).exists()
+
+
+def test_parquet_commit_replaces_an_older_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    for batch in ([A, C], [B]):
+        sink = open_sink(out, "parquet")
+        sink.write(batch)
+        sink.commit()
+        sink.close()
+    assert [p.name for p in out.iterdir()] == ["conversation_date=2024-05-01"]
+    assert not (tmp_path / "out.parquet.old").exists()
+
+
+def test_closed_file_sink_refuses_writes(tmp_path: Path) -> None:
+    sink = open_sink(tmp_path / "x.jsonl", "jsonl")
+    sink.close()
+    with pytest.raises(RuntimeError):
+        sink.write([A])
+
+
+def test_malformed_child_timestamp_becomes_null_not_a_failure(tmp_path: Path) -> None:
+    db = tmp_path / "out.duckdb"
+    bad = conv("x", "2024-05-01T10:00:00.000Z")
+    seg = bad["participants"][0]["sessions"][0]["segments"][0]
+    seg["segmentStart"] = "yesterday-ish"
+    seg["segmentEnd"] = "2024-05-01T12:00:00.250+02:00"
+    sink = open_sink(db, "duckdb")
+    sink.write([bad])
+    sink.commit()
+    sink.close()
+    assert q(db, "SELECT segment_start, segment_end FROM segments") == [
+        (None, datetime(2024, 5, 1, 10, 0, 0, 250000, tzinfo=UTC))
+    ]
+
+
+# -- bounded commits: same output as one whole-table ordered query, under the memory cap ---
+
+
+def multi_day_sink(out: Path, fmt: str) -> FileSink:
+    org = Org(OrgSpec(days=3, per_day=150))
+    convs = [c for i in range(3) for c in org.day(org.first_day + timedelta(days=i))]
+    nostart = {"conversationId": "aaa-no-start"}
+    sink = open_sink(out, fmt)
+    assert isinstance(sink, FileSink)
+    sink.write([nostart, *convs[1::2], *convs[::2]])  # shuffled across windows and days
+    sink.checkpoint("k", {})
+    return sink
+
+
+@pytest.fixture
+def capped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Tiny windows, and the memory_limit seen by every COPY of the commit."""
+    monkeypatch.setattr(sinks, "JSONL_WINDOW", 40)
+    seen: list[str] = []
+    real_copy = sinks._copy
+
+    def copy(con: Any, *args: Any) -> None:
+        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
+        real_copy(con, *args)
+
+    monkeypatch.setattr(sinks, "_copy", copy)
+    return seen
+
+
+def memory_limit(sink: FileSink) -> str:
+    assert sink.store is not None
+    limit: str = sink.store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    with duckdb.connect() as con:
+        assert limit != con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    return limit
+
+
+def test_csv_commit_equals_one_ordered_copy_under_the_memory_cap(
+    tmp_path: Path, capped: list[str]
+) -> None:
+    out = tmp_path / "out.csv"
+    sink = multi_day_sink(out, "csv")
+    limit = memory_limit(sink)
+    assert sink.store is not None
+    whole = tmp_path / "whole.csv"  # what the single whole-table COPY gave before
+    cols = ", ".join(sinks._csv_columns())
+    sink.store.con.execute(
+        f"COPY (SELECT {cols} FROM conversations {sinks.ORDER}) TO '{whole}' (HEADER true)"
+    )
+    sink.commit()
+    sink.close()
+    assert out.read_bytes() == whole.read_bytes()
+    assert out.read_text().splitlines()[-1].startswith("aaa-no-start,")  # NULL start last
+    assert len(capped) > 10 and set(capped) == {limit}  # many windows, all capped
+    assert not temp_path(out).with_name("out.csv.tmp.part").exists()
+    assert not staging_path(out).exists()
+
+
+def test_parquet_commit_equals_one_ordered_query_per_day_under_the_memory_cap(
+    tmp_path: Path, capped: list[str]
+) -> None:
+    out = tmp_path / "out.parquet"
+    sink = multi_day_sink(out, "parquet")
+    limit = memory_limit(sink)
+    assert sink.store is not None
+    cur = sink.store.con.execute(f"SELECT * FROM conversations {sinks.ORDER}")
+    at = [d[0] for d in cur.description].index("conversation_date")
+    want: dict[str, list[tuple[Any, ...]]] = {}  # partition -> its rows, as one query gives
+    for row in cur.fetchall():
+        day = row[at]
+        name = "__HIVE_DEFAULT_PARTITION__" if day is None else day.isoformat()
+        want.setdefault(f"conversation_date={name}", []).append(row[:at] + row[at + 1 :])
+    sink.commit()
+    sink.close()
+    assert len(want) == 4  # three days and the conversation without a start
+    assert sorted(p.name for p in out.iterdir()) == sorted(want)
+    one_file = "SELECT * FROM read_parquet(?, hive_partitioning = false)"
+    with duckdb.connect() as con:
+        for part, rows in want.items():
+            files = list((out / part).iterdir())
+            assert [f.name for f in files] == ["data_0.parquet"]
+            assert con.execute(one_file, [str(files[0])]).fetchall() == rows
+    assert capped == [limit] * 4
+    assert not temp_path(out).exists() and not staging_path(out).exists()

@@ -1,0 +1,174 @@
+"""The store flattens in DuckDB (flattener): it must give exactly the rows of records.flatten."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pytest
+
+from genesys_analytics.emulator.data.org import Org, OrgSpec
+from genesys_analytics.sinks import files as sinks
+from genesys_analytics.sinks.files import open_sink
+from genesys_analytics.sinks.schema import SCHEMA, flatten_many
+from genesys_analytics.sinks.store import DuckDBStore
+
+
+def odd_conversations() -> list[dict[str, Any]]:
+    """Hand-made shapes the API could plausibly send, including the awkward ones."""
+    base: dict[str, Any] = {
+        "conversationId": "odd-0",
+        "conversationStart": "2024-05-01T23:58:00.000Z",
+        "conversationEnd": "2024-05-02T00:03:30.5005Z",
+        "originatingDirection": "inbound",
+        "divisionIds": ["d2", "d1", "d2", None, 7],
+        "participants": [
+            {
+                "participantId": "p1",
+                "purpose": "teleporter",  # unknown enum: passes through
+                "participantName": 'Zoë "the" \u2028 customer',
+                "attributes": {"tier": "gold", "nested": {"a": [1, 2.5, None, True]}},
+                "sessions": [
+                    {
+                        "sessionId": "s1",
+                        "mediaType": "hologram",
+                        "ani": "tel:+1",
+                        "segments": [
+                            None,
+                            {},
+                            {
+                                "segmentStart": "2024-05-01T23:59:00+02:00",
+                                "segmentEnd": "not a time",
+                                "segmentType": "interact",
+                                "queueId": "qB",
+                                "wrapUpCode": "wc",
+                                "disconnectType": "peer",
+                            },
+                            {"segmentStart": "2024-05-01T23:59:00", "queueId": "qA"},
+                        ],
+                        "metrics": [
+                            {"name": "tTalk", "value": 2.5, "emitDate": "2024-05-01T23:59:00Z"},
+                            {"name": "tHeld", "value": 3.5},
+                            {"name": "nFlag", "value": True},
+                            {"name": "tText", "value": "12"},
+                            {"name": "big", "value": 2**62},
+                            None,
+                        ],
+                    },
+                    None,
+                    {"sessionId": "s2", "mediaType": "voice", "segments": "nope"},
+                ],
+            },
+            {"purpose": "agent", "attributes": None, "sessions": []},
+            {"participantId": "p3", "sessions": [{"segments": [{}]}], "attributes": {}},
+            None,
+        ],
+    }
+    ongoing = {
+        "conversationId": "odd-1",
+        "conversationStart": "2024-05-02T10:00:00.123456Z",
+        "participants": [{"participantId": "x", "sessions": [{"mediaType": "chat"}]}],
+    }
+    bare = {"conversationId": "odd-2"}
+    no_list = {"conversationId": "odd-3", "participants": {"not": "a list"}, "divisionIds": "d"}
+    wrong_types = {
+        "conversationId": "odd-4",
+        "conversationStart": 1714557600000,
+        "originatingDirection": 5,
+        "participants": [{"participantId": 12, "purpose": ["agent"], "userId": {"u": 1}}],
+    }
+    return [base, ongoing, bare, no_list, wrong_types]
+
+
+def sample() -> list[dict[str, Any]]:
+    org = Org(OrgSpec(days=2, per_day=400, now=OrgSpec().now))
+    convs: list[dict[str, Any]] = []
+    for d in (org.last_day - timedelta(days=1), org.last_day):
+        convs.extend(org.day(d)[:250])  # the last day holds ongoing conversations
+    return [*convs, *odd_conversations()]
+
+
+def _norm(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def table_rows(db: Path, name: str) -> list[tuple[Any, ...]]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        con.execute("SET TimeZone = 'UTC'")
+        cols = ", ".join(SCHEMA[name].names)
+        rows = con.execute(f"SELECT {cols} FROM {name}").fetchall()
+    return sorted((tuple(_norm(v) for v in r) for r in rows), key=repr)
+
+
+def test_sql_flattening_matches_the_python_reference(tmp_path: Path) -> None:
+    convs = sample()
+    assert any("conversationEnd" not in c for c in convs)  # ongoing ones are in
+    expected = flatten_many(convs)
+    assert len({r[3] for r in expected.sessions}) >= 4  # several media types
+    db = tmp_path / "out.duckdb"
+    store = DuckDBStore(db, batch_size=97)  # several batches, one odd batch boundary
+    store.write(convs)
+    store.commit()
+    store.close()
+    for name in SCHEMA:
+        want = sorted((tuple(_norm(v) for v in r) for r in expected.table(name)), key=repr)
+        got = table_rows(db, name)
+        assert len(got) == len(want), name
+        assert got == want, name
+
+
+def test_malformed_list_elements_are_documented_difference(tmp_path: Path) -> None:
+    """A non-object list element: the reference skips it, SQL gives a row of NULLs."""
+    conv = {"conversationId": "n", "participants": [5, {"participantId": "p"}]}
+    db = tmp_path / "out.duckdb"
+    store = DuckDBStore(db)
+    store.write([conv])
+    store.commit()
+    store.close()
+    got = table_rows(db, "participants")
+    assert sorted(got, key=lambda r: r[1] or "") == [
+        ("n", None, None, None, None, None),
+        ("n", "p", None, None, None, None),
+    ]
+
+
+def test_raw_is_byte_exact_and_batches_split_by_bytes(tmp_path: Path) -> None:
+    convs = [copy.deepcopy(c) for c in odd_conversations()]
+    db = tmp_path / "out.duckdb"
+    store = DuckDBStore(db, batch_bytes=600)  # a flush every few conversations
+    store.write(convs)
+    store.write([convs[0]])  # the same id again, newer copy, in a later batch
+    store.commit()
+    store.close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        raws = dict(con.execute("SELECT conversation_id, raw FROM conversations").fetchall())
+    assert raws == {c["conversationId"]: orjson.dumps(c).decode() for c in convs}
+
+
+def test_keys_only_store_refuses_child_tables(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        DuckDBStore(tmp_path / "x.duckdb", keys_only=True)
+
+
+def test_jsonl_is_written_in_windows_yet_globally_ordered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sinks, "JSONL_WINDOW", 7)  # many small ordered windows
+    org = Org(OrgSpec(days=2, per_day=300))
+    convs = [c for d in (org.last_day - timedelta(days=1), org.last_day) for c in org.day(d)]
+    shuffled = convs[1::2] + convs[::2]
+    nostart = {"conversationId": "aaa-no-start"}
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write([nostart, *shuffled])
+    sink.checkpoint("k", {})
+    sink.commit()
+    sink.close()
+    lines = out.read_bytes().splitlines()
+    want = sorted(convs, key=lambda c: (c["conversationStart"], c["conversationId"]))
+    assert lines == [orjson.dumps(c) for c in [*want, nostart]]
+    assert date.fromisoformat(want[0]["conversationStart"][:10]) < org.last_day
