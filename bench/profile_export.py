@@ -17,7 +17,7 @@ from pyinstrument import Profiler
 
 from bench.emulator import NOW, EmulatorSpec, emulator_process
 from genesys_analytics.api.client import Client
-from genesys_analytics.export.engine import Exporter, ExportRequest
+from genesys_analytics.extraction.engine import Exporter, ExportRequest
 from genesys_analytics.sinks.files import open_sink
 from genesys_analytics.timeutil import Interval
 

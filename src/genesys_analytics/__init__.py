@@ -1,6 +1,7 @@
 """genesys-analytics: conversation analytics out of Genesys Cloud CX, complete and paced."""
 
-from genesys_analytics.api.client import Client, DetailsPage
+from genesys_analytics.api.client import Client
+from genesys_analytics.api.paging import Page
 from genesys_analytics.errors import (
     AuthError,
     BadQuery,
@@ -13,6 +14,7 @@ from genesys_analytics.errors import (
     RateLimited,
     ServerError,
 )
+from genesys_analytics.extraction.run import ExportResult, export
 
 __version__ = "0.1.0"
 
@@ -21,13 +23,15 @@ __all__ = [
     "BadQuery",
     "Client",
     "ConfigError",
-    "DetailsPage",
+    "ExportResult",
     "GenesysError",
     "IncompleteExport",
     "JobFailed",
+    "Page",
     "PaginationError",
     "PermissionDenied",
     "RateLimited",
     "ServerError",
     "__version__",
+    "export",
 ]

@@ -9,8 +9,9 @@ import httpx
 import orjson
 import pytest
 
-from genesys_analytics.api.client import Client, DetailsPage
+from genesys_analytics.api.client import Client
 from genesys_analytics.api.jobs import JobPolicy
+from genesys_analytics.api.paging import Page
 from genesys_analytics.errors import AuthError, ConfigError, GenesysError
 from tests.conftest import FakeApi, FakeClock, FixedRng, json_response
 
@@ -76,10 +77,11 @@ def test_details_pages_resume_and_total_hits(fake_api: FakeApi, fake_clock: Fake
     fake_api.route("POST", DETAILS, handler)
     client = make_client(fake_api, fake_clock)
     body = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"}
-    assert client.details_total_hits(body) == 250
-    assert handler.bodies[-1]["paging"] == {"pageSize": 1, "pageNumber": 1}
     pages = list(client.details_pages(body, start_page=2, page_size=100))
-    assert pages[0] == DetailsPage(2, 250, [{"conversationId": f"c{i}"} for i in range(100, 200)])
+    assert handler.bodies[0]["paging"] == {"pageSize": 100, "pageNumber": 2}
+    assert pages[0].number == 2 and pages[0].total_hits == 250
+    assert pages[0].items == [{"conversationId": f"c{i}"} for i in range(100, 200)]
+    assert isinstance(pages[0], Page)
     assert [p.number for p in pages] == [2, 3, 4]
     assert pages[-1].conversations == []
 

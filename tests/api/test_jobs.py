@@ -13,6 +13,11 @@ from tests.conftest import FakeClock
 JOBS = "/api/v2/analytics/conversations/details/jobs"
 
 
+def records(pages: Any) -> list[Any]:
+    """The items of every page a job yielded."""
+    return [item for page in pages for item in page.items]
+
+
 class FakeJobs:
     """A fake requester: each submitted job walks through ``states``; results from ``pages``."""
 
@@ -57,7 +62,9 @@ def test_submit_poll_with_backoff_results_and_delete(fake_clock: FakeClock) -> N
         [[{"state": "QUEUED"}, {"state": "PENDING"}, {"state": "PENDING"}, {"state": "FULFILLED"}]],
         PAGES,
     )
-    got = [c["conversationId"] for c in jobs.run_job(api, {"interval": "x"}, page_size=500)]
+    got = [
+        c["conversationId"] for c in records(jobs.run_job(api, {"interval": "x"}, page_size=500))
+    ]
     assert got == ["a", "b", "c"]
     assert fake_clock.sleeps == [1.0, 1.5, 2.25, 3.375]
     assert api.methods() == [
@@ -97,7 +104,7 @@ def test_failed_states_raise_with_job_id_and_message(fake_clock: FakeClock, stat
 
 def test_failed_job_is_resubmitted_once(fake_clock: FakeClock) -> None:
     api = FakeJobs(fake_clock, [[{"state": "FAILED"}], [{"state": "FULFILLED"}]], PAGES)
-    assert len(list(jobs.run_job(api, {}))) == 3
+    assert len(records(jobs.run_job(api, {}))) == 3
     assert api.jobs == 2
     assert "DELETE /job-1" in api.methods() and api.methods()[-1] == "DELETE /job-2"
 
@@ -113,7 +120,7 @@ def test_timeout_raises_and_deletes(fake_clock: FakeClock) -> None:
 
 def test_stopping_early_deletes_the_job(fake_clock: FakeClock) -> None:
     api = FakeJobs(fake_clock, [[{"state": "FULFILLED"}]], PAGES)
-    it = jobs.run_job(api, {})
+    it = (c for page in jobs.run_job(api, {}) for c in page.items)
     assert next(it)["conversationId"] == "a"
     assert "DELETE /job-1" not in api.methods()
     it.close()
@@ -139,7 +146,7 @@ def test_delete_failure_does_not_mask_results(fake_clock: FakeClock) -> None:
             return super().request(method, path, **kw)
 
     api = NoDelete(fake_clock, [[{"state": "FULFILLED"}]], PAGES)
-    assert len(list(jobs.run_job(api, {}))) == 3
+    assert len(records(jobs.run_job(api, {}))) == 3
 
 
 def test_availability(fake_clock: FakeClock) -> None:

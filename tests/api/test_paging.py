@@ -10,7 +10,6 @@ from genesys_analytics.api.paging import (
     PageNumberInBody,
     Pager,
     PageRequest,
-    paginate,
 )
 from genesys_analytics.errors import PaginationError
 
@@ -42,7 +41,7 @@ def test_page_number_stops_when_conversations_absent() -> None:
         {"totalHits": 3, "conversations": convs("c")},
         {"totalHits": 3},
     )
-    pages = list(paginate(send, PageNumberInBody("/q", QUERY, page_size=2)))
+    pages = list(Pager(send, PageNumberInBody("/q", QUERY, page_size=2)))
     assert [p.number for p in pages] == [1, 2, 3]
     assert [c["conversationId"] for p in pages for c in p.items] == ["a", "b", "c"]
     assert [r.json["paging"] for r in send.requests] == [  # type: ignore[index]
@@ -80,13 +79,13 @@ def test_page_number_refuses_to_pass_the_cap_before_sending() -> None:
 
 def test_page_number_short_page_at_the_cap_ends_cleanly() -> None:
     send = Script({"conversations": convs("a", "b")}, {"conversations": convs("c")})
-    pages = list(paginate(send, PageNumberInBody("/q", QUERY, page_size=2, cap=4)))
+    pages = list(Pager(send, PageNumberInBody("/q", QUERY, page_size=2, cap=4)))
     assert len(pages) == 2
 
 
 def test_start_page_beyond_cap_is_refused() -> None:
     with pytest.raises(PaginationError, match="100,000"):
-        list(paginate(Script(), PageNumberInBody("/q", QUERY, page_size=100, start_page=1001)))
+        list(Pager(Script(), PageNumberInBody("/q", QUERY, page_size=100, start_page=1001)))
 
 
 def test_page_number_resume_state() -> None:
@@ -103,13 +102,13 @@ def test_page_number_resume_state() -> None:
 def test_bound_on_pages() -> None:
     bodies = [{"conversations": convs(str(i))} for i in range(10)]
     with pytest.raises(PaginationError, match="more than 3 pages"):
-        list(paginate(Script(*bodies), PageNumberInBody("/q", QUERY, page_size=1), max_pages=3))
+        list(Pager(Script(*bodies), PageNumberInBody("/q", QUERY, page_size=1), max_pages=3))
 
 
 def test_same_page_twice_in_a_row_is_an_error() -> None:
     send = Script({"conversations": convs("a", "b")}, {"conversations": convs("a", "b")})
     with pytest.raises(PaginationError, match="same page twice"):
-        list(paginate(send, PageNumberInBody("/q", QUERY, page_size=2)))
+        list(Pager(send, PageNumberInBody("/q", QUERY, page_size=2)))
 
 
 # -- cursor ----------------------------------------------------------------------------------
@@ -121,7 +120,7 @@ def test_cursor_stops_when_cursor_absent() -> None:
         {"conversations": convs("b"), "cursor": "c2"},
         {"conversations": convs("c")},
     )
-    pages = list(paginate(send, Cursor("/results", page_size=1000)))
+    pages = list(Pager(send, Cursor("/results", page_size=1000)))
     assert [c["conversationId"] for p in pages for c in p.items] == ["a", "b", "c"]
     assert [r.params for r in send.requests] == [
         {"pageSize": 1000},
@@ -133,7 +132,7 @@ def test_cursor_stops_when_cursor_absent() -> None:
 
 def test_cursor_continues_past_an_empty_page_with_a_cursor() -> None:
     send = Script({"conversations": [], "cursor": "c1"}, {"conversations": convs("a")})
-    assert sum(len(p.items) for p in paginate(send, Cursor("/results"))) == 1
+    assert sum(len(p.items) for p in Pager(send, Cursor("/results"))) == 1
 
 
 def test_repeated_cursor_is_an_error() -> None:
@@ -141,7 +140,7 @@ def test_repeated_cursor_is_an_error() -> None:
         {"conversations": convs("a"), "cursor": "c1"}, {"conversations": convs("b"), "cursor": "c1"}
     )
     with pytest.raises(PaginationError, match="same cursor twice"):
-        list(paginate(send, Cursor("/results")))
+        list(Pager(send, Cursor("/results")))
 
 
 def test_cursor_cycle_is_an_error() -> None:
@@ -151,7 +150,7 @@ def test_cursor_cycle_is_an_error() -> None:
         {"conversations": convs("c"), "cursor": "c1"},
     )
     with pytest.raises(PaginationError, match="same next page twice"):
-        list(paginate(send, Cursor("/results")))
+        list(Pager(send, Cursor("/results")))
 
 
 def test_cursor_resume() -> None:
@@ -174,14 +173,14 @@ def test_next_uri_follows_until_absent() -> None:
         {"entities": [{"id": "q1"}], "nextUri": "/api/v2/routing/queues?pageNumber=2"},
         {"entities": [{"id": "q2"}]},
     )
-    pages = list(paginate(send, NextUri("/api/v2/routing/queues?pageNumber=1")))
+    pages = list(Pager(send, NextUri("/api/v2/routing/queues?pageNumber=1")))
     assert [e["id"] for p in pages for e in p.items] == ["q1", "q2"]
     assert send.requests[1].path == "/api/v2/routing/queues?pageNumber=2"
 
 
 def test_next_uri_stops_after_three_empty_pages() -> None:
     send = Script(*[{"entities": [], "nextUri": f"/x?cursor={i}"} for i in range(10)])
-    pages = list(paginate(send, NextUri("/x")))
+    pages = list(Pager(send, NextUri("/x")))
     assert len(pages) == 3
 
 
@@ -194,13 +193,13 @@ def test_next_uri_empty_pages_counter_resets_on_data() -> None:
         {"entities": [], "nextUri": "/x?p=6"},
         {"entities": [], "nextUri": "/x?p=7"},
     )
-    assert len(list(paginate(send, NextUri("/x")))) == 6
+    assert len(list(Pager(send, NextUri("/x")))) == 6
 
 
 def test_next_uri_repeated_uri_is_an_error() -> None:
     send = Script({"entities": [{"id": 1}], "nextUri": "/x"})
     with pytest.raises(PaginationError):
-        list(paginate(send, NextUri("/x")))
+        list(Pager(send, NextUri("/x")))
 
 
 def test_next_uri_repeated_page_body_is_an_error() -> None:
@@ -209,4 +208,4 @@ def test_next_uri_repeated_page_body_is_an_error() -> None:
         {"entities": [{"id": 1}], "nextUri": "/x?p=3"},
     )
     with pytest.raises(PaginationError, match="same page twice"):
-        list(paginate(send, NextUri("/x")))
+        list(Pager(send, NextUri("/x")))

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from genesys_analytics.api.paging import total_hits, with_paging
 from genesys_analytics.api.queries import (
     Filters,
     aggregates_query,
     details_query,
     job_query,
-    total_hits,
-    with_paging,
 )
 from genesys_analytics.timeutil import Interval
 
@@ -143,4 +142,5 @@ def test_helpers() -> None:
     }
     assert body["paging"]["pageSize"] == 100
     assert total_hits({"totalHits": 42}) == 42
-    assert total_hits({}) == 0 and total_hits(None) == 0
+    assert total_hits({}) is None and total_hits(None) is None
+    assert total_hits({"totalHits": True}) is None

@@ -92,9 +92,9 @@ def test_facts_pair_media_with_their_queues() -> None:
 
 def test_collector_keeps_newer_copy() -> None:
     sink = FactsCollector()
-    sink.write([CONVS[1], {**CONVS[1], "originatingDirection": "outbound"}])
+    sink.write("conversations", [CONVS[1], {**CONVS[1], "originatingDirection": "outbound"}])
     assert len(sink.facts) == 1 and sink.facts["c2"].direction == "outbound"
-    assert sink.done_chunks() == {}
+    assert sink.done_chunks("conversations") == {}
 
 
 def test_day_and_hour_are_local_across_dst() -> None:
@@ -232,7 +232,7 @@ def test_views_exist_and_agree_with_tables(tmp_path: Path) -> None:
     org = Org(OrgSpec(seed=3, days=3, per_day=120, now=datetime(2024, 5, 15, 12, tzinfo=UTC)))
     convs = [c for d in (org.first_day, org.last_day) for c in org.day(d)]
     store = DuckDBStore(tmp_path / "out.duckdb")
-    store.write(convs)
+    store.write("conversations", convs)
     store.commit()
     store.close()
     con = duckdb.connect(str(tmp_path / "out.duckdb"), read_only=True)

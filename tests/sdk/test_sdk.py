@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable
 from contextlib import closing
@@ -11,10 +12,16 @@ import pytest
 
 pytest.importorskip("PureCloudPlatformClientV2")
 
-from PureCloudPlatformClientV2 import ApiClient, ConversationQuery
+from PureCloudPlatformClientV2 import (
+    ApiClient,
+    ConversationQuery,
+    SegmentDetailQueryFilter,
+    SegmentDetailQueryPredicate,
+)
 from PureCloudPlatformClientV2.rest import ApiException
 
 from genesys_analytics import sdk
+from genesys_analytics.api.jobs import JobPolicy
 from genesys_analytics.api.retry import RetryPolicy
 from genesys_analytics.errors import (
     AuthError,
@@ -97,11 +104,13 @@ class FakeAnalyticsApi:
         self.deleted.append(job_id)
 
     def sent_pages(self) -> list[tuple[int, int]]:
+        """(pageNumber, pageSize) of each query sent; every body is a plain camelCase dict."""
         pages = []
         for name, args, _ in self.calls:
             if name == "query":
-                paging = args[0]["paging"] if isinstance(args[0], dict) else args[0].paging
-                pages.append((paging.page_number, paging.page_size))
+                assert type(args[0]) is dict
+                paging = args[0]["paging"]
+                pages.append((paging["pageNumber"], paging["pageSize"]))
         return pages
 
 
@@ -135,8 +144,7 @@ def test_pages_in_body_until_conversations_absent() -> None:
     assert type(found[0]).__name__ == "AnalyticsConversationWithoutAttributes"
     assert api.sent_pages() == [(1, 2), (2, 2), (3, 2), (4, 2)]
     assert query == {"interval": INTERVAL, "order": "asc"}  # caller's dict untouched
-    body = ApiClient().sanitize_for_serialization(api.calls[0][1][0])
-    assert body == {
+    assert api.calls[0][1][0] == {
         "interval": INTERVAL,
         "order": "asc",
         "paging": {"pageSize": 2, "pageNumber": 1},
@@ -150,9 +158,24 @@ def test_model_query_empty_list_stops_and_resumes_from_start_page() -> None:
     query = ConversationQuery()
     query.interval = INTERVAL
     pages = list(sdk.iter_details_pages(api, query, page_size=1, start_page=7))
-    assert [(p.number, p.total_hits, len(p.conversations)) for p in pages] == [(7, 9, 1)]
+    # as Client.details_pages: the empty page that ended paging is yielded too
+    assert [(p.number, p.total_hits, len(p.items)) for p in pages] == [(7, 9, 1), (8, 9, 0)]
+    assert isinstance(pages[0], sdk.Page) and pages[0].conversations is pages[0].items
     assert api.sent_pages() == [(7, 1), (8, 1)]
+    assert api.calls[0][1][0] == {"interval": INTERVAL, "paging": {"pageSize": 1, "pageNumber": 7}}
     assert query.paging is None  # the caller's model is not mutated
+
+
+def test_models_inside_a_dict_query_are_sent_camel_case() -> None:
+    api = FakeAnalyticsApi(query=[{"totalHits": 0}])
+    predicate = SegmentDetailQueryPredicate()
+    predicate.dimension, predicate.value = "mediaType", "voice"
+    flt = SegmentDetailQueryFilter()
+    flt.type, flt.predicates = "and", [predicate]
+    assert list(sdk.iter_details(api, {"interval": INTERVAL, "segmentFilters": [flt]})) == []
+    assert api.calls[0][1][0]["segmentFilters"] == [
+        {"type": "and", "predicates": [{"dimension": "mediaType", "value": "voice"}]}
+    ]
 
 
 def test_never_stops_on_total_hits() -> None:
@@ -173,7 +196,7 @@ def test_never_stops_on_total_hits() -> None:
 
 def test_cap_refused_before_sending() -> None:
     api = FakeAnalyticsApi(query=[])
-    with pytest.raises(PaginationError, match="100,000-result cap"):
+    with pytest.raises(sdk.ResultCapExceeded, match="100,000-result cap"):
         next(sdk.iter_details(api, {"interval": INTERVAL}, page_size=100, start_page=1001))
     assert api.calls == []
 
@@ -183,7 +206,7 @@ def test_cap_reached_while_paging_raises_without_sending_the_next_page() -> None
         query=[{"totalHits": 6, "conversations": convs(f"{n}a", f"{n}b")} for n in range(3)]
     )
     got = []
-    with pytest.raises(PaginationError, match="Page 4 at pageSize 2 would reach result 8"):
+    with pytest.raises(sdk.ResultCapExceeded, match=r"page 4 at pageSize 2 would go past .* 6-"):
         for conv in sdk.iter_details(api, {"interval": INTERVAL}, page_size=2, cap=6):
             got.append(conv.conversation_id)
     assert len(got) == 6 and len(api.calls) == 3
@@ -202,18 +225,21 @@ def test_short_page_at_the_cap_is_the_end() -> None:
 
 def test_total_hits_over_cap_refused_on_first_page() -> None:
     api = FakeAnalyticsApi(query=[{"totalHits": 150_000, "conversations": convs("a")}])
-    with pytest.raises(PaginationError, match="150,000"):
-        next(sdk.iter_details(api, {"interval": INTERVAL}))
+    with pytest.raises(sdk.ResultCapExceeded, match="150,000") as info:
+        next(sdk.iter_details(api, {"interval": INTERVAL}))  # the page is never yielded
+    assert isinstance(info.value, PaginationError) and info.value.total == 150_000
 
 
 def test_repeated_page_and_page_bound() -> None:
     same = {"totalHits": 10, "conversations": convs("a", "b")}
     api = FakeAnalyticsApi(query=[same, same])
-    with pytest.raises(PaginationError, match="Page 2 repeated page 1"):
+    with pytest.raises(PaginationError, match=r"same page twice in a row \(2\)"):
         list(sdk.iter_details(api, {"interval": INTERVAL}, page_size=2))
     api = FakeAnalyticsApi(query=[{"conversations": convs(str(n))} for n in range(3)])
-    with pytest.raises(PaginationError, match="start_page=3"):
-        list(sdk.iter_details(api, {"interval": INTERVAL}, page_size=1, max_pages=2))
+    pages = sdk.iter_details_pages(api, {"interval": INTERVAL}, page_size=1, max_pages=2)
+    assert [p.number for p in itertools.islice(pages, 2)] == [1, 2]
+    with pytest.raises(PaginationError, match=r"more than 2 pages.*Resume from 3"):
+        next(pages)
     assert len(api.calls) == 2
 
 
@@ -322,6 +348,9 @@ def test_call_wraps_any_sdk_method() -> None:
 # --- async jobs ------------------------------------------------------------------------
 
 
+ONE_SUBMIT = JobPolicy(first=0.5, factor=1.0, max_submits=1)
+
+
 def job_api(states: list[Step], results: list[Step]) -> FakeAnalyticsApi:
     return FakeAnalyticsApi(submit=[{"jobId": "job-1"}], status=states, results=results)
 
@@ -340,7 +369,7 @@ def test_job_happy_path_polls_with_growing_delay_pages_by_cursor_and_deletes() -
     found = list(sdk.iter_job(api, query, sleep=sleep, page_size=500))
     assert [c.conversation_id for c in found] == ["a", "b", "c", "d"]
     assert type(found[0]).__name__ == "AnalyticsConversation"
-    assert slept == [2.0, 3.0]
+    assert slept == [1.0, 1.5, 2.25]  # JobPolicy(): a pause before each poll, times 1.5
     assert [kw for name, _, kw in api.calls if name == "results"] == [
         {"page_size": 500},
         {"page_size": 500, "cursor": "c1"},
@@ -353,11 +382,31 @@ def test_job_failure_names_job_and_message_and_deletes() -> None:
     api = job_api([{"state": "PENDING"}, {"state": "FAILED", "errorMessage": "too big"}], [])
     slept, sleep = recorder()
     with pytest.raises(JobFailed) as info:
-        list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=sleep))
-    assert slept == [2.0]
+        list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=sleep, job_policy=ONE_SUBMIT))
+    assert slept == [0.5, 0.5]
     assert info.value.job_id == "job-1" and info.value.state == "FAILED"
     assert "job-1" in str(info.value) and "too big" in str(info.value)
     assert api.deleted == ["job-1"]
+
+
+def test_failed_or_expired_job_is_submitted_again_and_every_job_deleted() -> None:
+    api = FakeAnalyticsApi(
+        submit=[{"jobId": "job-1"}, {"jobId": "job-2"}],
+        status=[{"state": "FAILED", "errorMessage": "busy"}, {"state": "FULFILLED"}],
+        results=[{"conversations": convs("a")}],
+    )
+    found = list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=lambda s: None))
+    assert [c.conversation_id for c in found] == ["a"]
+    assert [args for name, args, _ in api.calls if name == "status"] == [("job-1",), ("job-2",)]
+    assert api.deleted == ["job-1", "job-2"]
+
+    api = FakeAnalyticsApi(
+        submit=[{"jobId": "job-1"}, {"jobId": "job-2"}],
+        status=[{"state": "EXPIRED"}, {"state": "EXPIRED", "errorMessage": "again"}],
+    )
+    with pytest.raises(JobFailed, match="job job-2 ended EXPIRED: again") as info:
+        list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=lambda s: None))
+    assert info.value.job_id == "job-2" and api.deleted == ["job-1", "job-2"]
 
 
 def test_job_timeout_uses_injected_clock() -> None:
@@ -367,19 +416,20 @@ def test_job_timeout_uses_injected_clock() -> None:
         now[0] += seconds
 
     api = job_api([{"state": "PENDING"}] * 20, [])
-    poll = sdk.JobPolling(first=4.0, factor=2.0, cap=10.0)
-    with pytest.raises(JobFailed, match="still PENDING after the 20 s timeout"):
+    job_policy = JobPolicy(first=4.0, factor=2.0, most=10.0, timeout=20)
+    with pytest.raises(JobFailed, match="did not finish within 20 s") as info:
         list(
             sdk.iter_job(
                 api,
                 {"interval": INTERVAL},
                 sleep=sleep,
                 clock=lambda: now[0],
-                timeout=20,
-                poll=poll,
+                job_policy=job_policy,
             )
         )
-    assert now[0] == 20.0  # slept 4 + 8 + 8 (trimmed to the deadline), never past it
+    assert now[0] == 12.0  # slept 4 + 8; the next 10 s would pass the timeout, so no sleep
+    assert len([c for c in api.calls if c[0] == "status"]) == 2
+    assert info.value.job_id == "job-1"
     assert api.deleted == ["job-1"]
 
 
@@ -388,12 +438,16 @@ def test_failed_delete_is_retried_but_never_hides_the_real_error() -> None:
     api.scripts["delete"] = [api_error(503), None]
     slept, sleep = recorder()
     with pytest.raises(JobFailed, match="ended EXPIRED"):
-        list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=sleep, rng=MaxRng()))
-    assert api.deleted == ["job-1"] and slept == [1.0]
+        list(
+            sdk.iter_job(
+                api, {"interval": INTERVAL}, sleep=sleep, rng=MaxRng(), job_policy=ONE_SUBMIT
+            )
+        )
+    assert api.deleted == ["job-1"] and slept == [0.5, 1.0]  # one poll, one delete retry
 
-    api = job_api([{"state": "CANCELLED"}], [])
+    api = job_api([{"state": "CANCELLED"}], [])  # never resubmitted, even with two submits
     api.scripts["delete"] = [api_error(404), api_error(404)]
-    with pytest.raises(JobFailed, match="ended CANCELLED: the service gave no message"):
+    with pytest.raises(JobFailed, match="ended CANCELLED: no message from the service"):
         list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=sleep))
     assert api.deleted == [] and len(api.scripts["delete"]) == 1  # a 404 is not retried
 
@@ -406,8 +460,25 @@ def test_repeated_cursor_is_an_error() -> None:
             {"conversations": convs("b"), "cursor": "same"},
         ],
     )
-    with pytest.raises(PaginationError, match="cursor 'same' twice"):
+    found: list[str] = []
+    with pytest.raises(PaginationError, match=r"same cursor twice \(same\)"):
+        for conv in sdk.iter_job(api, {"interval": INTERVAL}, sleep=lambda s: None):
+            found.append(conv.conversation_id)
+    assert found == ["a", "b"]
+    assert api.deleted == ["job-1"]
+
+
+def test_endless_empty_result_pages_are_an_error() -> None:
+    empty: list[Step] = [{"conversations": [], "cursor": f"c{n}"} for n in range(21)]
+    assert len(empty) == sdk.MAX_EMPTY_PAGES + 1
+    api = job_api([{"state": "FULFILLED"}], [*empty[:-1], {"conversations": convs("a")}])
+    found = list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=lambda s: None))
+    assert [c.conversation_id for c in found] == ["a"]  # as many as allowed, then the end
+
+    api = job_api([{"state": "FULFILLED"}], empty)
+    with pytest.raises(PaginationError, match=f"{sdk.MAX_EMPTY_PAGES + 1} empty pages in a row"):
         list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=lambda s: None))
+    assert len([c for c in api.calls if c[0] == "results"]) == sdk.MAX_EMPTY_PAGES + 1
     assert api.deleted == ["job-1"]
 
 
@@ -431,6 +502,7 @@ def test_ctrl_c_while_polling_deletes_the_job() -> None:
     with pytest.raises(KeyboardInterrupt):
         list(sdk.iter_job(api, {"interval": INTERVAL}, sleep=sleep))
     assert api.deleted == ["job-1"]
+    assert [c[0] for c in api.calls] == ["submit"]  # interrupted in the pause before a poll
 
 
 def test_disable_sdk_retries_stops_urllib3_sleeping_on_retry_after() -> None:
@@ -479,17 +551,20 @@ def day_before(emu: Any) -> tuple[Any, Any, str]:
     return start, end, f"{fmt(start)}/{fmt(end)}"
 
 
-def test_emulator_details_through_the_sdk_match_truth_despite_faults(emulator: Any) -> None:
+@pytest.mark.parametrize("as_model", [False, True], ids=["dict", "model"])
+def test_emulator_details_through_the_sdk_match_truth_despite_faults(
+    emulator: Any, as_model: bool
+) -> None:
     start, end, interval = day_before(emulator)
     slept, sleep = recorder()
-    found = [
-        c.conversation_id
-        for c in sdk.iter_details(
-            sdk_api(emulator), {"interval": interval, "order": "asc"}, sleep=sleep
-        )
-    ]
+    query: Any = {"interval": interval, "order": "asc"}
+    if as_model:  # sent as the plain dict it serializes to, paging set in it
+        query = ConversationQuery()
+        query.interval, query.order = interval, "asc"
+    api = sdk_api(emulator)
+    found = [c.conversation_id for c in sdk.iter_details(api, query, page_size=20, sleep=sleep)]
     truth = emulator.truth(start, end)
-    assert truth["total"] > 100  # more than one page
+    assert truth["total"] > 100  # many pages
     assert sorted(found) == truth["ids"]
     assert slept  # throttles and server errors were met and retried
 

@@ -69,10 +69,10 @@ def q(db: Path, sql: str) -> list[tuple[Any, ...]]:
 def test_duckdb_round_trip(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     sink = open_sink(db, "duckdb")
-    assert sink.write([A, B]) == 2
-    sink.checkpoint("chunk-1", {"hits": 2, "live": False})
-    sink.write([C])
-    sink.checkpoint("chunk-2", {"hits": 1})
+    assert sink.write("conversations", [A, B]) == 2
+    sink.checkpoint("conversations", "chunk-1", {"hits": 2, "live": False})
+    sink.write("conversations", [C])
+    sink.checkpoint("conversations", "chunk-2", {"hits": 1})
     sink.commit()
     sink.close()
 
@@ -139,14 +139,14 @@ def test_duckdb_timestamp_columns_are_timestamptz(tmp_path: Path) -> None:
 def test_rewrite_upserts_and_newer_copy_wins(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     sink = open_sink(db, "duckdb")
-    sink.write([conv("a", "2024-05-01T10:00:00.000Z", version=3), B])
-    sink.checkpoint("k1", {})
+    sink.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z", version=3), B])
+    sink.checkpoint("conversations", "k1", {})
     sink.commit()
     sink.close()
     # a second run (no resume) over the same file, with a newer copy of "a"
     sink = open_sink(db, "duckdb", resume=False)
-    sink.write([conv("a", "2024-05-01T10:00:00.000Z", version=2)])
-    sink.checkpoint("k1", {"again": True})
+    sink.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z", version=2)])
+    sink.checkpoint("conversations", "k1", {"again": True})
     sink.commit()
     sink.close()
     assert q(db, "SELECT conversation_id, raw->>'$.version' FROM conversations ORDER BY 1") == [
@@ -164,10 +164,11 @@ def test_same_id_twice_in_one_batch_keeps_the_later(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     sink = open_sink(db, "duckdb")
     sink.write(
+        "conversations",
         [
             conv("a", "2024-05-01T10:00:00.000Z", version=1),
             conv("a", "2024-05-01T10:00:00.000Z", version=4),
-        ]
+        ],
     )
     sink.commit()
     sink.close()
@@ -179,9 +180,9 @@ def test_many_batches_and_intermediate_commits(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     store = DuckDBStore(db, batch_size=7, commit_every=20)
     convs = [conv(f"id{i:03d}", "2024-05-01T10:00:00.000Z") for i in range(100)]
-    assert store.write(iter(convs)) == 100
-    store.write(convs[:10])  # rewritten across batches: still no duplicates
-    store.checkpoint("all", {})
+    assert store.write("conversations", iter(convs)) == 100
+    store.write("conversations", convs[:10])  # rewritten across batches: still no duplicates
+    store.checkpoint("conversations", "all", {})
     store.close()
     assert q(db, "SELECT count(*), count(DISTINCT conversation_id) FROM conversations") == [
         (100, 100)
@@ -192,9 +193,9 @@ def test_many_batches_and_intermediate_commits(tmp_path: Path) -> None:
 def test_rows_without_checkpoint_are_not_kept(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     sink = open_sink(db, "duckdb")
-    sink.write([A])
-    sink.checkpoint("k1", {})
-    sink.write([B, C])  # the process dies before this chunk is checkpointed
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {})
+    sink.write("conversations", [B, C])  # the process dies before this chunk is checkpointed
     sink.close()
     assert q(db, "SELECT conversation_id FROM conversations") == [("a",)]
     assert q(db, "SELECT chunk_key FROM _export_chunks") == [("k1",)]
@@ -203,9 +204,11 @@ def test_rows_without_checkpoint_are_not_kept(tmp_path: Path) -> None:
 def test_failed_checkpoint_leaves_neither_rows_nor_checkpoint(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     sink = open_sink(db, "duckdb")
-    sink.write([A, B])
+    sink.write("conversations", [A, B])
     with pytest.raises(TypeError):
-        sink.checkpoint("k1", {"not json": object()})  # fails after the rows went in
+        sink.checkpoint(
+            "conversations", "k1", {"not json": object()}
+        )  # fails after the rows went in
     # another connection sees nothing of the open transaction
     with duckdb.connect(str(db)) as other:
         assert other.execute("SELECT count(*) FROM conversations").fetchone() == (0,)
@@ -219,13 +222,29 @@ def test_failed_checkpoint_leaves_neither_rows_nor_checkpoint(tmp_path: Path) ->
 def test_done_chunks_survive_reopening(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     sink = open_sink(db, "duckdb")
-    sink.write([A])
-    sink.checkpoint("2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", {"hits": 1, "live": True})
+    sink.write("conversations", [A])
+    key = "conversations 2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
+    sink.checkpoint("conversations", key, {"hits": 1, "live": True})
     sink.close()  # no commit(): the checkpointed chunk is durable anyway
     sink = open_sink(db, "duckdb", resume=True)
-    assert sink.done_chunks() == {
-        "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z": {"hits": 1, "live": True}
+    assert sink.done_chunks("conversations") == {
+        key: {"hits": 1, "live": True, "dataset": "conversations"}
     }
+    assert sink.done_chunks("users") == {}  # checkpoints belong to their dataset
+    sink.close()
+
+
+def test_checkpoints_written_before_datasets_had_names_are_conversations(tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.close()
+    con = duckdb.connect(str(db))  # as version 0.1.0 recorded a chunk: no dataset in meta
+    con.execute(
+        "INSERT INTO _export_chunks VALUES ('2024-05-01/2024-05-02', '{\"live\": false}', now())"
+    )
+    con.close()
+    sink = open_sink(db, "duckdb", resume=True)
+    assert sink.done_chunks("conversations") == {"2024-05-01/2024-05-02": {"live": False}}
     sink.close()
 
 
@@ -244,11 +263,11 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 def test_jsonl_round_trip_is_ordered_and_deduped(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write([A, C])
-    sink.checkpoint("k1", {})
+    sink.write("conversations", [A, C])
+    sink.checkpoint("conversations", "k1", {})
     newer_a = conv("a", "2024-05-01T10:00:00.000Z", version=9)
-    sink.write([B, newer_a])  # a retried chunk gives "a" again
-    sink.checkpoint("k2", {})
+    sink.write("conversations", [B, newer_a])  # a retried chunk gives "a" again
+    sink.checkpoint("conversations", "k2", {})
     assert not out.exists(), "the final path stays absent until commit"
     assert staging_path(out).exists()
     sink.commit()
@@ -268,7 +287,7 @@ def test_jsonl_keeps_raw_text_byte_for_byte(tmp_path: Path) -> None:
         "n": 12345678901234567,
     }
     sink = open_sink(out, "jsonl")
-    sink.write([odd])
+    sink.write("conversations", [odd])
     sink.commit()
     sink.close()
     assert out.read_bytes() == orjson.dumps(odd) + b"\n"
@@ -277,16 +296,16 @@ def test_jsonl_keeps_raw_text_byte_for_byte(tmp_path: Path) -> None:
 def test_file_sink_crash_then_resume_continues(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write([A])
-    sink.checkpoint("k1", {"n": 1})
-    sink.write([B])  # unfinished chunk k2
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {"n": 1})
+    sink.write("conversations", [B])  # unfinished chunk k2
     sink.close()  # crash: no commit
     assert not out.exists()
 
     sink = open_sink(out, "jsonl", resume=True)
-    assert sink.done_chunks() == {"k1": {"n": 1}}
-    sink.write([B, C])
-    sink.checkpoint("k2", {"n": 2})
+    assert sink.done_chunks("conversations") == {"k1": {"n": 1, "dataset": "conversations"}}
+    sink.write("conversations", [B, C])
+    sink.checkpoint("conversations", "k2", {"n": 2})
     sink.commit()
     sink.close()
     assert [c["conversationId"] for c in read_jsonl(out)] == ["b", "a", "c"]
@@ -295,12 +314,12 @@ def test_file_sink_crash_then_resume_continues(tmp_path: Path) -> None:
 def test_file_sink_without_resume_starts_fresh(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write([A])
-    sink.checkpoint("k1", {})
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {})
     sink.close()
     sink = open_sink(out, "jsonl", resume=False)
-    assert sink.done_chunks() == {}
-    sink.write([C])
+    assert sink.done_chunks("conversations") == {}
+    sink.write("conversations", [C])
     sink.commit()
     sink.close()
     assert [c["conversationId"] for c in read_jsonl(out)] == ["c"]
@@ -310,7 +329,7 @@ def test_commit_replaces_an_older_output(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     out.write_text("old\n")
     sink = open_sink(out, "jsonl")
-    sink.write([A])
+    sink.write("conversations", [A])
     assert out.read_text() == "old\n"  # untouched until commit
     sink.commit()
     sink.close()
@@ -320,8 +339,8 @@ def test_commit_replaces_an_older_output(tmp_path: Path) -> None:
 def test_csv_is_the_flat_conversations_table(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
     sink = open_sink(out, "csv")
-    sink.write([C, A, B])
-    sink.checkpoint("k", {})
+    sink.write("conversations", [C, A, B])
+    sink.checkpoint("conversations", "k", {})
     assert not out.exists()
     sink.commit()
     sink.close()
@@ -339,8 +358,8 @@ def test_csv_is_the_flat_conversations_table(tmp_path: Path) -> None:
 def test_parquet_is_partitioned_by_utc_day(tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
     sink = open_sink(out, "parquet")
-    sink.write([A, B, C])
-    sink.checkpoint("k", {})
+    sink.write("conversations", [A, B, C])
+    sink.checkpoint("conversations", "k", {})
     assert not out.exists()
     sink.commit()
     sink.close()
@@ -364,7 +383,7 @@ def test_parquet_commit_replaces_an_older_directory(tmp_path: Path) -> None:
     out = tmp_path / "out.parquet"
     for batch in ([A, C], [B]):
         sink = open_sink(out, "parquet")
-        sink.write(batch)
+        sink.write("conversations", batch)
         sink.commit()
         sink.close()
     assert [p.name for p in out.iterdir()] == ["conversation_date=2024-05-01"]
@@ -375,7 +394,7 @@ def test_closed_file_sink_refuses_writes(tmp_path: Path) -> None:
     sink = open_sink(tmp_path / "x.jsonl", "jsonl")
     sink.close()
     with pytest.raises(RuntimeError):
-        sink.write([A])
+        sink.write("conversations", [A])
 
 
 def test_malformed_child_timestamp_becomes_null_not_a_failure(tmp_path: Path) -> None:
@@ -385,7 +404,7 @@ def test_malformed_child_timestamp_becomes_null_not_a_failure(tmp_path: Path) ->
     seg["segmentStart"] = "yesterday-ish"
     seg["segmentEnd"] = "2024-05-01T12:00:00.250+02:00"
     sink = open_sink(db, "duckdb")
-    sink.write([bad])
+    sink.write("conversations", [bad])
     sink.commit()
     sink.close()
     assert q(db, "SELECT segment_start, segment_end FROM segments") == [
@@ -402,8 +421,10 @@ def multi_day_sink(out: Path, fmt: str) -> FileSink:
     nostart = {"conversationId": "aaa-no-start"}
     sink = open_sink(out, fmt)
     assert isinstance(sink, FileSink)
-    sink.write([nostart, *convs[1::2], *convs[::2]])  # shuffled across windows and days
-    sink.checkpoint("k", {})
+    sink.write(
+        "conversations", [nostart, *convs[1::2], *convs[::2]]
+    )  # shuffled across windows and days
+    sink.checkpoint("conversations", "k", {})
     return sink
 
 

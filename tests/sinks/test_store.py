@@ -14,8 +14,9 @@ import pytest
 from genesys_analytics.emulator.data.org import Org, OrgSpec
 from genesys_analytics.sinks import files as sinks
 from genesys_analytics.sinks.files import open_sink
-from genesys_analytics.sinks.schema import SCHEMA, flatten_many
+from genesys_analytics.sinks.schema import SCHEMA
 from genesys_analytics.sinks.store import DuckDBStore
+from tests.sinks.reference import flatten_many
 
 
 def odd_conversations() -> list[dict[str, Any]]:
@@ -111,7 +112,7 @@ def test_sql_flattening_matches_the_python_reference(tmp_path: Path) -> None:
     assert len({r[3] for r in expected.sessions}) >= 4  # several media types
     db = tmp_path / "out.duckdb"
     store = DuckDBStore(db, batch_size=97)  # several batches, one odd batch boundary
-    store.write(convs)
+    store.write("conversations", convs)
     store.commit()
     store.close()
     for name in SCHEMA:
@@ -126,7 +127,7 @@ def test_malformed_list_elements_are_documented_difference(tmp_path: Path) -> No
     conv = {"conversationId": "n", "participants": [5, {"participantId": "p"}]}
     db = tmp_path / "out.duckdb"
     store = DuckDBStore(db)
-    store.write([conv])
+    store.write("conversations", [conv])
     store.commit()
     store.close()
     got = table_rows(db, "participants")
@@ -140,8 +141,8 @@ def test_raw_is_byte_exact_and_batches_split_by_bytes(tmp_path: Path) -> None:
     convs = [copy.deepcopy(c) for c in odd_conversations()]
     db = tmp_path / "out.duckdb"
     store = DuckDBStore(db, batch_bytes=600)  # a flush every few conversations
-    store.write(convs)
-    store.write([convs[0]])  # the same id again, newer copy, in a later batch
+    store.write("conversations", convs)
+    store.write("conversations", [convs[0]])  # the same id again, newer copy, in a later batch
     store.commit()
     store.close()
     with duckdb.connect(str(db), read_only=True) as con:
@@ -149,9 +150,9 @@ def test_raw_is_byte_exact_and_batches_split_by_bytes(tmp_path: Path) -> None:
     assert raws == {c["conversationId"]: orjson.dumps(c).decode() for c in convs}
 
 
-def test_keys_only_store_refuses_child_tables(tmp_path: Path) -> None:
+def test_raw_only_store_refuses_child_tables(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        DuckDBStore(tmp_path / "x.duckdb", keys_only=True)
+        DuckDBStore(tmp_path / "x.duckdb", raw_only=True)
 
 
 def test_jsonl_is_written_in_windows_yet_globally_ordered(
@@ -164,8 +165,8 @@ def test_jsonl_is_written_in_windows_yet_globally_ordered(
     nostart = {"conversationId": "aaa-no-start"}
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write([nostart, *shuffled])
-    sink.checkpoint("k", {})
+    sink.write("conversations", [nostart, *shuffled])
+    sink.checkpoint("conversations", "k", {})
     sink.commit()
     sink.close()
     lines = out.read_bytes().splitlines()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -14,20 +13,14 @@ from genesys_analytics.api import jobs, queries
 from genesys_analytics.api.auth import TokenAuth
 from genesys_analytics.api.http import Stats, Transport
 from genesys_analytics.api.pacing import Clock, Limiter, SystemClock
-from genesys_analytics.api.paging import RESULT_CAP, NextUri, PageNumberInBody, Pager, PageRequest
+from genesys_analytics.api.paging import NextUri, Page, PageNumberInBody, Pager, PageRequest
+from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
 from genesys_analytics.api.retry import RetryPolicy, Rng
 from genesys_analytics.config import Region, Settings
-from genesys_analytics.errors import ConfigError, PaginationError
+from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval
 
 Instant = str | datetime | date
-
-
-@dataclass(frozen=True)
-class DetailsPage:
-    number: int
-    total_hits: int
-    conversations: list[dict[str, Any]]
 
 
 class Client:
@@ -99,10 +92,20 @@ class Client:
         )
 
     def interrupt(self) -> None:
-        """Cut short every wait (backoff, pacing) of every thread: the caller is stopping."""
+        """Cut short every wait (backoff, pacing, job polls) of every thread until ``resume()``.
+
+        For a caller that is stopping a run; the run calls ``resume()`` once its threads
+        have ended, so the client paces and backs off again for whatever comes next.
+        """
         interrupt = getattr(self.clock, "interrupt", None)
         if interrupt is not None:
             interrupt()
+
+    def resume(self) -> None:
+        """Undo ``interrupt()``: waits wait again."""
+        clear = getattr(self.clock, "clear", None)
+        if clear is not None:
+            clear()
 
     def close(self) -> None:
         self._http.close()
@@ -118,7 +121,7 @@ class Client:
         where = s.base_url or s.region.key
         return f"Client(client_id={s.client_id!r}, at={where!r})"
 
-    # -- details query (page number in the body) --------------------------------------------
+    # -- details queries (page number in the body) ------------------------------------------
 
     def conversation_details(
         self,
@@ -127,49 +130,37 @@ class Client:
         *,
         page_size: int = 100,
         order: str = "asc",
+        prefetch: int = 1,
         **filters: Any,
     ) -> Iterator[dict[str, Any]]:
         """Every conversation of one details query over ``[start, end)``, paged to the end.
 
         The service over-returns (whole UTC days); trimming is the caller's job.
+        ``prefetch=N`` keeps up to N pages in flight once the first page says how many
+        there are.
         """
-        body = queries.details_query(
-            _interval(start, end), page_size=page_size, order=order, **filters
-        )
-        for page in self.details_pages(body, page_size=page_size):
-            yield from page.conversations
+        body = queries.details_query(_interval(start, end), order=order, **filters)
+        for page in self.details_pages(body, page_size=page_size, prefetch=prefetch):
+            yield from page.items
 
     def details_pages(
-        self, body: dict[str, Any], *, start_page: int = 1, page_size: int = 100
-    ) -> Iterator[DetailsPage]:
-        """Pages of a details query; resume with ``start_page=last.number + 1``."""
-        paginator = PageNumberInBody(
-            queries.DETAILS_QUERY, body, page_size=page_size, start_page=start_page
-        )
-        for page in Pager(self._send, paginator):
-            yield DetailsPage(page.number, queries.total_hits(page.body), page.items)
+        self,
+        body: dict[str, Any],
+        *,
+        api: DetailsApi = CONVERSATION_DETAILS,
+        start_page: int = 1,
+        page_size: int = 100,
+        prefetch: int = 1,
+    ) -> Iterator[Page]:
+        """Pages of a details query, in order; resume with ``start_page=last.number + 1``.
 
-    def details_page(
-        self, body: dict[str, Any], number: int, *, page_size: int = 100
-    ) -> DetailsPage:
-        """One page of a details query (``conversations`` empty past the last page).
-
-        Safe to call from several threads at once for different pages of one query.
+        Stops on the first page without items, never on ``totalHits``. A first page that
+        reports more results than the deep-paging cap raises ``ResultCapExceeded``.
         """
-        if number < 1 or number * page_size > RESULT_CAP:
-            raise PaginationError(
-                f"page {number} at pageSize {page_size} is outside the service's "
-                f"{RESULT_CAP:,}-result cap; split the interval into smaller ones."
-            )
-        paged = queries.with_paging(body, page_size=page_size, page_number=number)
-        response = self._http.request("POST", queries.DETAILS_QUERY, json=paged)
-        response = response if isinstance(response, dict) else {}
-        return DetailsPage(number, queries.total_hits(response), queries.conversations_of(response))
-
-    def details_total_hits(self, body: dict[str, Any]) -> int:
-        """One ``pageSize=1`` probe: the service's (approximate) ``totalHits``."""
-        probe = queries.with_paging(body, page_size=1, page_number=1)
-        return queries.total_hits(self._http.request("POST", queries.DETAILS_QUERY, json=probe))
+        paginator = PageNumberInBody(
+            api.query, body, page_size=page_size, start_page=start_page, items_key=api.items_key
+        )
+        return iter(Pager(self._send, paginator, prefetch=prefetch))
 
     # -- async jobs (cursor) ----------------------------------------------------------------
 
@@ -188,25 +179,42 @@ class Client:
         ``stop`` lets another thread end the wait for the job early (it is then deleted).
         """
         body = queries.job_query(_interval(start, end), start_of_day=start_of_day, **filters)
+        for page in self.job_pages(body, page_size=page_size, stop=stop):
+            yield from page.items
+
+    def job_pages(
+        self,
+        body: dict[str, Any],
+        *,
+        api: DetailsApi = CONVERSATION_DETAILS,
+        page_size: int = 1000,
+        stop: threading.Event | None = None,
+    ) -> Iterator[Page]:
+        """Run one async details job: submit, wait, every page of results, delete."""
         return jobs.run_job(
-            self._http, body, page_size=page_size, policy=self.job_policy, stop=stop
+            self._http, body, api=api, page_size=page_size, policy=self.job_policy, stop=stop
         )
 
-    def job_availability(self) -> datetime:
+    def job_availability(self, api: DetailsApi = CONVERSATION_DETAILS) -> datetime:
         """Up to when the jobs API has data (``dataAvailabilityDate``)."""
-        return jobs.availability(self._http)
+        return jobs.availability(self._http, api)
 
-    # -- the rest ---------------------------------------------------------------------------
+    # -- lists and the rest -----------------------------------------------------------------
+
+    def entities(self, path: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every entity of a list endpoint (``nextUri`` paging), e.g. ``/api/v2/routing/queues``."""
+        separator = "&" if "?" in path else "?"
+        first = f"{path}{separator}pageSize={page_size}&pageNumber=1"
+        for page in Pager(self._send, NextUri(first)):
+            yield from page.items
+
+    def queues(self, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every routing queue."""
+        return self.entities(queries.QUEUES, page_size=page_size)
 
     def aggregates(self, body: dict[str, Any]) -> dict[str, Any]:
         """Raw response of an aggregates query (see ``queries.aggregates_query``)."""
         return self._http.request("POST", queries.AGGREGATES_QUERY, json=body) or {}
-
-    def queues(self, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
-        """Every routing queue (``nextUri`` paging)."""
-        path = f"{queries.QUEUES}?pageSize={page_size}&pageNumber=1"
-        for page in Pager(self._send, NextUri(path)):
-            yield from page.items
 
     def conversation(self, conversation_id: str) -> dict[str, Any]:
         """One conversation's details."""
@@ -221,4 +229,4 @@ def _interval(start: Instant, end: Instant) -> Interval:
     return Interval.of(start, end)
 
 
-__all__ = ["Client", "DetailsPage"]
+__all__ = ["Client"]

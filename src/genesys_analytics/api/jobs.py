@@ -1,18 +1,22 @@
-"""Async conversation-details jobs: submit, poll with backoff, read results, delete."""
+"""Async details jobs (conversations or users): submit, poll with backoff, read, delete.
+
+``JobPolicy`` is the one policy for waiting on a job, and ``wait`` the one polling loop:
+the ``sdk`` helpers wait through it too, with their own way of asking for the state.
+"""
 
 from __future__ import annotations
 
 import logging
 import math
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from genesys_analytics.api.pacing import Clock
 from genesys_analytics.api.paging import Cursor, Page, Pager, PageRequest
-from genesys_analytics.api.queries import DETAILS_JOBS, JOB_AVAILABILITY
+from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
 from genesys_analytics.errors import GenesysError, JobFailed
 from genesys_analytics.timeutil import parse_instant
 
@@ -45,13 +49,8 @@ class JobPolicy:
             delay = min(delay * self.factor, self.most)
 
 
-def submit(http: Requester, body: dict[str, Any]) -> str:
-    response = http.request("POST", DETAILS_JOBS, json=body)
-    job_id = response.get("jobId") if isinstance(response, dict) else None
-    if not job_id:
-        raise JobFailed("the service accepted the job but returned no jobId.")
-    log.debug("submitted job %s", job_id)
-    return str(job_id)
+#: What a poll of a job says: its state and the service's message, if any.
+Status = tuple[str, str | None]
 
 
 def _pause(clock: Clock, seconds: float, stop: threading.Event | None) -> bool:
@@ -68,86 +67,118 @@ def _pause(clock: Clock, seconds: float, stop: threading.Event | None) -> bool:
 
 
 def wait(
-    http: Requester, job_id: str, policy: JobPolicy, *, stop: threading.Event | None = None
+    poll: Callable[[], Status],
+    job_id: str,
+    policy: JobPolicy,
+    clock: Clock,
+    *,
+    stop: threading.Event | None = None,
 ) -> bool:
     """Poll until FULFILLED (``True``) or until ``stop`` is set (``False``).
 
-    Raises ``JobFailed`` on FAILED/EXPIRED/CANCELLED or timeout.
+    Raises ``JobFailed`` on FAILED/EXPIRED/CANCELLED or when ``policy.timeout`` passes.
     """
-    clock = http.clock
     started = clock.monotonic()
     for delay in policy.delays():
         if clock.monotonic() - started + delay > policy.timeout:
             raise JobFailed(
-                f"job {job_id} did not finish within {policy.timeout:.0f} s.", job_id=job_id
+                f"job {job_id} did not finish within {policy.timeout:g} s.", job_id=job_id
             )
         if not _pause(clock, delay, stop):
             log.debug("job %s: stopped while waiting", job_id)
             return False
-        status = http.request("GET", f"{DETAILS_JOBS}/{job_id}") or {}
-        state = str(status.get("state", ""))
+        state, message = poll()
+        state = state.upper()
         log.debug("job %s is %s", job_id, state)
         if state == DONE:
             return True
         if state in FAILED_STATES:
-            message = status.get("errorMessage") or "no message from the service"
-            raise JobFailed(f"job {job_id} ended {state}: {message}", job_id=job_id, state=state)
+            reason = message or "no message from the service"
+            raise JobFailed(f"job {job_id} ended {state}: {reason}", job_id=job_id, state=state)
     return False  # pragma: no cover - policy.delays() never ends
 
 
-def delete(http: Requester, job_id: str) -> None:
+def submit(http: Requester, api: DetailsApi, body: dict[str, Any]) -> str:
+    response = http.request("POST", api.jobs, json=body)
+    job_id = response.get("jobId") if isinstance(response, dict) else None
+    if not job_id:
+        raise JobFailed("the service accepted the job but returned no jobId.")
+    log.debug("submitted job %s", job_id)
+    return str(job_id)
+
+
+def status(http: Requester, api: DetailsApi, job_id: str) -> Status:
+    body = http.request("GET", api.job(job_id)) or {}
+    return str(body.get("state", "")), body.get("errorMessage")
+
+
+def delete(http: Requester, api: DetailsApi, job_id: str) -> None:
     """Delete a job; a failure here is logged, never raised (the job expires anyway)."""
     try:
-        http.request("DELETE", f"{DETAILS_JOBS}/{job_id}")
+        http.request("DELETE", api.job(job_id))
         log.debug("deleted job %s", job_id)
     except GenesysError as exc:
         log.debug("could not delete job %s: %s", job_id, exc)
 
 
-def results(http: Requester, job_id: str, *, page_size: int | None = 1000) -> Iterator[Page]:
+def results(
+    http: Requester, api: DetailsApi, job_id: str, *, page_size: int | None = 1000
+) -> Iterator[Page]:
     def send(request: PageRequest) -> Any:
         return http.request(request.method, request.path, params=request.params)
 
-    return iter(Pager(send, Cursor(f"{DETAILS_JOBS}/{job_id}/results", page_size=page_size)))
+    cursor = Cursor(api.results(job_id), page_size=page_size, items_key=api.items_key)
+    return iter(Pager(send, cursor))
 
 
 def run_job(
     http: Requester,
     body: dict[str, Any],
     *,
+    api: DetailsApi = CONVERSATION_DETAILS,
     page_size: int | None = 1000,
     policy: JobPolicy | None = None,
     stop: threading.Event | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Submit, wait, yield every conversation; the job is deleted however this ends.
+) -> Iterator[Page]:
+    """Submit, wait, yield every page of results; the job is deleted however this ends.
 
     Setting ``stop`` (another thread's Ctrl-C) ends the wait early, yielding nothing.
     """
     policy = policy or JobPolicy()
     for submission in range(1, policy.max_submits + 1):
-        job_id = submit(http, body)
+        job_id = submit(http, api, body)
         try:
             try:
-                if not wait(http, job_id, policy, stop=stop):
+                poll = lambda: status(http, api, job_id)  # noqa: E731, B023
+                if not wait(poll, job_id, policy, http.clock, stop=stop):
                     return
             except JobFailed as exc:
                 if exc.state in ("FAILED", "EXPIRED") and submission < policy.max_submits:
                     log.info("%s; resubmitting", exc)
                     continue
                 raise
-            for page in results(http, job_id, page_size=page_size):
-                yield from page.items
+            yield from results(http, api, job_id, page_size=page_size)
             return
         finally:
-            delete(http, job_id)
+            delete(http, api, job_id)
 
 
-def availability(http: Requester) -> datetime:
-    body = http.request("GET", JOB_AVAILABILITY) or {}
+def availability(http: Requester, api: DetailsApi = CONVERSATION_DETAILS) -> datetime:
+    body = http.request("GET", api.availability) or {}
     value = body.get("dataAvailabilityDate")
     if not value:
         raise JobFailed("the service did not say up to when job data is available.")
     return parse_instant(str(value))
 
 
-__all__ = ["JobPolicy", "availability", "delete", "results", "run_job", "submit", "wait"]
+__all__ = [
+    "JobPolicy",
+    "Status",
+    "availability",
+    "delete",
+    "results",
+    "run_job",
+    "status",
+    "submit",
+    "wait",
+]

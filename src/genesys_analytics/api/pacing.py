@@ -51,8 +51,12 @@ class SystemClock:
             self._wake.wait(seconds)
 
     def interrupt(self) -> None:
-        """End every current and future sleep at once."""
+        """End every current and future sleep at once, until ``clear()``."""
         self._wake.set()
+
+    def clear(self) -> None:
+        """Sleeps sleep again (the run that interrupted them is over)."""
+        self._wake.clear()
 
     @property
     def interrupted(self) -> bool:

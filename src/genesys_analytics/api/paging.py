@@ -1,23 +1,40 @@
 """I/O-free paginators and the one loop that drives them.
 
-A paginator answers "given this page, what is the next request?" (``None`` = done).
-``Pager`` sends, counts pages and items, guards against a repeated request or page and
-against endless paging, and exposes ``resume`` (the page number, cursor or URI of the
-next request) so a caller can continue later.
+A paginator answers "given this page, what is the next request?" (``None`` = done), and
+may predict the requests after the first page (``ahead``: the pages 2..N a details
+query's ``totalHits`` promises). ``Pager`` is the one paging loop of the project: it
+sends, counts pages and items, refuses a query over the result cap, guards against a
+repeated request, a repeated page and endless paging, exposes ``resume`` (the page
+number, cursor or URI of the next request), and, with ``prefetch > 1``, keeps that many
+predicted pages in flight at once while still yielding them in order. The client, the
+export and the ``sdk`` helpers all page through it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import orjson
 
-from genesys_analytics.api.queries import with_paging
 from genesys_analytics.errors import PaginationError
 
+#: The details queries' deep-paging cap: ``pageNumber * pageSize`` may not pass it.
 RESULT_CAP = 100_000
+#: Pages one loop reads at most before it decides the service is paging forever.
+MAX_PAGES = 10_000
+
+
+class ResultCapExceeded(PaginationError):
+    """A query matches more results than the deep-paging cap lets it page: split it."""
+
+    def __init__(self, message: str, *, total: int | None = None) -> None:
+        super().__init__(message)
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -30,15 +47,25 @@ class PageRequest:
 
     def key(self) -> bytes:
         return orjson.dumps(
-            [self.method, self.path, self.params, self.json], option=orjson.OPT_SORT_KEYS
+            [self.method, self.path, self.params, self.json],
+            option=orjson.OPT_SORT_KEYS,
+            default=_plain,
         )
 
 
 @dataclass(frozen=True)
 class Page:
+    """One page: its number, its items, the ``totalHits`` it reported (if any), its body."""
+
     number: int  # the page number for page-number paging, else the 1-based sequence number
-    items: list[dict[str, Any]]
-    body: dict[str, Any] = field(repr=False)
+    items: list[Any]
+    total_hits: int | None = None
+    body: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def conversations(self) -> list[Any]:
+        """The items of a conversation details page (the same list as ``items``)."""
+        return self.items
 
 
 class Paginator(Protocol):
@@ -49,15 +76,35 @@ class Paginator(Protocol):
 
     def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None: ...
 
+    def ahead(self, request: PageRequest, body: dict[str, Any]) -> Sequence[PageRequest]:
+        """The requests the first page promises after ``next`` (may be empty)."""
+        ...
 
-def _items(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
-    items = body.get(key)
+    def total(self, body: dict[str, Any]) -> int | None: ...
+
+
+def items_of(body: Any, key: str) -> list[Any]:
+    items = body.get(key) if isinstance(body, dict) else None
     return items if isinstance(items, list) else []
+
+
+def total_hits(body: Any) -> int | None:
+    value = body.get("totalHits") if isinstance(body, dict) else None
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def with_paging(body: dict[str, Any], *, page_size: int, page_number: int) -> dict[str, Any]:
+    """``body`` with ``paging`` set; the caller's dict is not mutated."""
+    return {**body, "paging": {"pageSize": page_size, "pageNumber": page_number}}
 
 
 @dataclass(frozen=True)
 class PageNumberInBody:
-    """Details query: ``paging.pageNumber`` in the POST body; stop on absent/empty items."""
+    """Details queries: ``paging.pageNumber`` in the POST body; stop on absent/empty items.
+
+    Never stops on ``totalHits`` (approximate, drifting): it only sizes the prefetch.
+    The first page reporting more than ``cap`` results raises ``ResultCapExceeded``.
+    """
 
     path: str
     body: dict[str, Any]
@@ -68,25 +115,35 @@ class PageNumberInBody:
 
     def _request(self, number: int) -> PageRequest:
         if number * self.page_size > self.cap:
-            raise PaginationError(
+            raise ResultCapExceeded(
                 f"page {number} at pageSize {self.page_size} would go past the service's "
                 f"{self.cap:,}-result cap; split the interval into smaller ones so each "
-                f"has fewer than {self.cap:,} conversations."
+                f"has fewer than {self.cap:,} results."
             )
         body = with_paging(self.body, page_size=self.page_size, page_number=number)
         return PageRequest("POST", self.path, json=body, state=number)
 
     def first(self) -> PageRequest:
+        if self.page_size < 1 or self.start_page < 1:
+            raise ValueError("page_size and start_page must be at least 1")
         return self._request(self.start_page)
 
     def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
-        items = _items(body, self.items_key)
+        items = items_of(body, self.items_key)
         if not items:
             return None
         number = int(request.state) + 1
         if number * self.page_size > self.cap and len(items) < self.page_size:
             return None  # a short page just under the cap: nothing lies beyond it
         return self._request(number)
+
+    def ahead(self, request: PageRequest, body: dict[str, Any]) -> Sequence[PageRequest]:
+        hits = self.total(body) or 0
+        last = min(math.ceil(hits / self.page_size), self.cap // self.page_size)
+        return [self._request(n) for n in range(int(request.state) + 1, last + 1)]
+
+    def total(self, body: dict[str, Any]) -> int | None:
+        return total_hits(body)
 
 
 @dataclass(frozen=True)
@@ -117,6 +174,12 @@ class Cursor:
             raise PaginationError(f"the service returned the same cursor twice ({cursor[:40]}).")
         return self._request(str(cursor))
 
+    def ahead(self, request: PageRequest, body: dict[str, Any]) -> Sequence[PageRequest]:
+        return ()
+
+    def total(self, body: dict[str, Any]) -> int | None:
+        return None
+
 
 @dataclass
 class NextUri:
@@ -131,22 +194,42 @@ class NextUri:
         return PageRequest("GET", self.path, state=self.path)
 
     def next(self, request: PageRequest, body: dict[str, Any]) -> PageRequest | None:
-        self._empty = 0 if _items(body, self.items_key) else self._empty + 1
+        self._empty = 0 if items_of(body, self.items_key) else self._empty + 1
         uri = body.get("nextUri")
         if not uri or self._empty >= self.max_empty:
             return None
         return PageRequest("GET", str(uri), state=str(uri))
+
+    def ahead(self, request: PageRequest, body: dict[str, Any]) -> Sequence[PageRequest]:
+        return ()
+
+    def total(self, body: dict[str, Any]) -> int | None:
+        return None
 
 
 Send = Callable[[PageRequest], Any]
 
 
 class Pager:
-    """The one paging loop: iterate to get pages; ``resume`` tells where it would continue."""
+    """The one paging loop: iterate to get pages; ``resume`` tells where it would continue.
 
-    def __init__(self, send: Send, paginator: Paginator, *, max_pages: int = 10_000) -> None:
+    ``prefetch=N`` (N > 1) sends up to N of the requests the first page predicts at once
+    (from a pool of its own, so ``send`` must be thread-safe) and yields them in order;
+    pages past the prediction are read one by one until the paginator says done.
+    Closing the iterator early cancels what is still queued.
+    """
+
+    def __init__(
+        self,
+        send: Send,
+        paginator: Paginator,
+        *,
+        prefetch: int = 1,
+        max_pages: int = MAX_PAGES,
+    ) -> None:
         self._send = send
         self._paginator = paginator
+        self._prefetch = max(1, prefetch)
         self._max_pages = max_pages
         self.pages = 0
         self.items = 0
@@ -159,47 +242,101 @@ class Pager:
         return None if self.next_request is None else self.next_request.state
 
     def __iter__(self) -> Iterator[Page]:
-        request: PageRequest | None = self._paginator.first()
+        paginator = self._paginator
+        request: PageRequest | None = paginator.first()
         seen: set[bytes] = set()
         last_items: bytes | None = None
-        while request is not None:
-            self.next_request = request
-            key = request.key()
-            if key in seen:
-                raise PaginationError(
-                    f"the service sent the same next page twice ({request.state})."
-                )
-            seen.add(key)
-            if self.pages >= self._max_pages:
-                raise PaginationError(f"more than {self._max_pages} pages; stopping.")
-            body = self._send(request)
-            body = body if isinstance(body, dict) else {}
-            items = _items(body, self._paginator.items_key)
-            if items:
-                digest = _fingerprint(items)
-                if digest == last_items:
+        window: deque[tuple[bytes, Future[Any]]] = deque()
+        upcoming: Iterator[PageRequest] = iter(())
+        pool: ThreadPoolExecutor | None = None
+        try:
+            while request is not None:
+                self.next_request = request
+                key = request.key()
+                if key in seen:
                     raise PaginationError(
-                        f"the service returned the same page twice in a row ({request.state})."
+                        f"the service sent the same next page twice ({request.state})."
                     )
-                last_items = digest
-            self.pages += 1
-            self.items += len(items)
-            number = request.state if isinstance(request.state, int) else self.pages
-            error: PaginationError | None = None
-            try:
-                request = self._paginator.next(request, body)
-            except PaginationError as exc:  # raised after the caller has this page
-                request, error = None, exc
-            self.next_request = request
-            yield Page(number, items, body)
-            if error is not None:
-                raise error
-        self.done = True
+                seen.add(key)
+                if self.pages >= self._max_pages:
+                    raise PaginationError(
+                        f"more than {self._max_pages:,} pages; stopping. Resume from "
+                        f"{request.state} to continue."
+                    )
+                body = self._receive(request, key, window)
+                items = items_of(body, paginator.items_key)
+                total = paginator.total(body)
+                if self.pages == 0 and total is not None and total > paginator_cap(paginator):
+                    raise ResultCapExceeded(
+                        f"the query matches about {total:,} results, more than the "
+                        f"{paginator_cap(paginator):,} it can page; split it into smaller "
+                        "intervals.",
+                        total=total,
+                    )
+                if items:
+                    digest = _fingerprint(items)
+                    if digest == last_items:
+                        raise PaginationError(
+                            f"the service returned the same page twice in a row ({request.state})."
+                        )
+                    last_items = digest
+                self.pages += 1
+                self.items += len(items)
+                number = request.state if isinstance(request.state, int) else self.pages
+                error: PaginationError | None = None
+                try:
+                    following = paginator.next(request, body)
+                except PaginationError as exc:  # raised after the caller has this page
+                    following, error = None, exc
+                if self.pages == 1 and self._prefetch > 1 and following is not None:
+                    predicted = paginator.ahead(request, body)
+                    if len(predicted) > 1:
+                        pool = ThreadPoolExecutor(self._prefetch, thread_name_prefix="page")
+                        upcoming = iter(predicted)
+                if following is None:
+                    _cancel(window)
+                elif pool is not None:
+                    while len(window) < self._prefetch:
+                        ahead = next(upcoming, None)
+                        if ahead is None:
+                            break
+                        window.append((ahead.key(), pool.submit(self._send, ahead)))
+                self.next_request = following
+                yield Page(number, items, total, body)
+                if error is not None:
+                    raise error
+                request = following
+            self.done = True
+        finally:
+            _cancel(window)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
+    def _receive(
+        self, request: PageRequest, key: bytes, window: deque[tuple[bytes, Future[Any]]]
+    ) -> dict[str, Any]:
+        if window and window[0][0] == key:
+            body = window.popleft()[1].result()
+        else:
+            _cancel(window)  # the pages went another way than predicted
+            body = self._send(request)
+        return body if isinstance(body, dict) else {}
 
 
-def paginate(send: Send, paginator: Paginator, *, max_pages: int = 10_000) -> Iterator[Page]:
-    """Convenience: iterate the pages of one ``Pager``."""
-    return iter(Pager(send, paginator, max_pages=max_pages))
+def paginator_cap(paginator: Paginator) -> int:
+    cap = getattr(paginator, "cap", None)
+    return cap if isinstance(cap, int) else RESULT_CAP
+
+
+def _cancel(window: deque[tuple[bytes, Future[Any]]]) -> None:
+    while window:
+        window.popleft()[1].cancel()
+
+
+def _plain(value: Any) -> Any:
+    """orjson fallback: SDK models (``to_dict``) and anything else as its text."""
+    to_dict = getattr(value, "to_dict", None)
+    return to_dict() if callable(to_dict) else str(value)
 
 
 def _fingerprint(items: list[Any]) -> bytes:
@@ -207,10 +344,11 @@ def _fingerprint(items: list[Any]) -> bytes:
 
     Serializing whole pages (1,000 job results) on every request cost more than the guard is worth.
     """
-    return orjson.dumps([len(items), items[0], items[-1]])
+    return orjson.dumps([len(items), items[0], items[-1]], default=_plain)
 
 
 __all__ = [
+    "MAX_PAGES",
     "RESULT_CAP",
     "Cursor",
     "NextUri",
@@ -219,5 +357,8 @@ __all__ = [
     "PageRequest",
     "Pager",
     "Paginator",
-    "paginate",
+    "ResultCapExceeded",
+    "items_of",
+    "total_hits",
+    "with_paging",
 ]

@@ -8,17 +8,49 @@ from typing import Any
 
 from genesys_analytics.timeutil import Interval
 
-DETAILS_QUERY = "/api/v2/analytics/conversations/details/query"
-DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
-JOB_AVAILABILITY = "/api/v2/analytics/conversations/details/jobs/availability"
 AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
 CONVERSATION = "/api/v2/analytics/conversations/{conversation_id}/details"
 QUEUES = "/api/v2/routing/queues"
 
-CONVERSATIONS = "conversations"
-TOTAL_HITS = "totalHits"
 CONVERSATION_ID = "conversationId"
 CONVERSATION_START = "conversationStart"
+
+
+@dataclass(frozen=True)
+class DetailsApi:
+    """One details family: a paged query, async jobs with cursor results, their availability.
+
+    Conversations and user details share this shape (and its limits); only the paths and
+    the key that holds a page's items differ.
+    """
+
+    query: str
+    jobs: str
+    items_key: str
+    max_page_size: int = 100  # details query ``pageSize`` limit
+    max_job_page_size: int = 1000  # job results ``pageSize`` limit
+
+    @property
+    def availability(self) -> str:
+        return f"{self.jobs}/availability"
+
+    def job(self, job_id: str) -> str:
+        return f"{self.jobs}/{job_id}"
+
+    def results(self, job_id: str) -> str:
+        return f"{self.jobs}/{job_id}/results"
+
+
+CONVERSATION_DETAILS = DetailsApi(
+    "/api/v2/analytics/conversations/details/query",
+    "/api/v2/analytics/conversations/details/jobs",
+    "conversations",
+)
+USER_DETAILS = DetailsApi(
+    "/api/v2/analytics/users/details/query",
+    "/api/v2/analytics/users/details/jobs",
+    "userDetails",
+)
 
 Values = str | Sequence[str] | None
 
@@ -109,10 +141,6 @@ def details_query(
     return body
 
 
-def with_paging(body: dict[str, Any], *, page_size: int, page_number: int) -> dict[str, Any]:
-    return {**body, "paging": {"pageSize": page_size, "pageNumber": page_number}}
-
-
 def job_query(
     interval: Interval,
     *,
@@ -162,28 +190,15 @@ def aggregates_query(
     return body
 
 
-def total_hits(body: Any) -> int:
-    value = body.get(TOTAL_HITS) if isinstance(body, dict) else None
-    return int(value) if isinstance(value, (int, float)) else 0
-
-
-def conversations_of(body: Any) -> list[dict[str, Any]]:
-    value = body.get(CONVERSATIONS) if isinstance(body, dict) else None
-    return value if isinstance(value, list) else []
-
-
 __all__ = [
     "AGGREGATES_QUERY",
     "CONVERSATION",
-    "DETAILS_JOBS",
-    "DETAILS_QUERY",
-    "JOB_AVAILABILITY",
+    "CONVERSATION_DETAILS",
     "QUEUES",
+    "USER_DETAILS",
+    "DetailsApi",
     "Filters",
     "aggregates_query",
-    "conversations_of",
     "details_query",
     "job_query",
-    "total_hits",
-    "with_paging",
 ]

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from genesys_analytics.cli.demo import demo
 from genesys_analytics.cli.emulator import emulator
-from genesys_analytics.cli.export import demo, export
+from genesys_analytics.cli.export import export
 from genesys_analytics.cli.group import cli, main
 from genesys_analytics.cli.volume import volume
 

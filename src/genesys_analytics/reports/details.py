@@ -114,17 +114,17 @@ class FactsCollector:
     def __init__(self) -> None:
         self.facts: dict[str, Facts] = {}
 
-    def write(self, conversations: Iterable[dict[str, Any]]) -> int:
+    def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int:
         n = 0
-        for conv in conversations:
+        for conv in records:
             self.facts[conv["conversationId"]] = facts_of(conv)  # newer copy wins
             n += 1
         return n
 
-    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None:
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
         pass
 
-    def done_chunks(self) -> dict[str, dict[str, Any]]:
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
         return {}
 
 
@@ -206,7 +206,7 @@ def collect_facts(
     client: Any, interval: Interval, *, workers: int = 4, method: str = "auto", progress: Any = None
 ) -> list[Facts]:
     """Read every conversation that started in ``interval`` and keep its :class:`Facts`."""
-    from genesys_analytics.export.engine import Exporter, ExportRequest
+    from genesys_analytics.extraction.engine import Exporter, ExportRequest
 
     collector = FactsCollector()
     request = ExportRequest(interval=interval, method=method, workers=workers)  # type: ignore[arg-type]

@@ -2,8 +2,9 @@
 
 Install with the ``[sdk]`` extra. The helpers take your ``AnalyticsApi`` and your query
 (an SDK model or a plain camelCase dict) and yield the SDK's own conversation models,
-with the stop rules, guards and retry behaviour of the rest of this library
-(``spec/decisions.md`` §3–§4)::
+paged by the project's one paging loop (``genesys_analytics.api.paging.Pager``), waited
+on by its one polling loop (``genesys_analytics.api.jobs.wait``) and retried by its one
+retry table (``spec/decisions.md`` §3–§4)::
 
     from PureCloudPlatformClientV2 import AnalyticsApi, ApiClient
     from genesys_analytics.sdk import disable_sdk_retries, iter_details, iter_job
@@ -20,21 +21,29 @@ with the stop rules, guards and retry behaviour of the rest of this library
 
 Public interface
 ----------------
-``iter_details(api, query, *, page_size=100, start_page=1, max_pages=None, cap=100_000,
-sleep=time.sleep, policy=None, rng=None)`` → conversation models.
-    Page number in the body (``paging=PagingSpec``); stops when ``conversations`` is
-    absent or empty, never on ``totalHits``. ``PaginationError``, before sending, for a
-    page past the 100,000-result cap, when the first page's ``totalHits`` is over the
-    cap, for a page equal to the one before, and past ``max_pages``.
-``iter_details_pages(...)`` → ``DetailsPage(number, total_hits, conversations)``: the
-    same loop by page; resume with ``start_page=number + 1``.
-``iter_job(api, query, *, page_size=1000, poll=JobPolling(), sleep=time.sleep,
-timeout=3600.0, clock=time.monotonic, policy=None, rng=None)`` → conversation models.
-    Submit, poll with a growing delay until FULFILLED (FAILED/EXPIRED/CANCELLED/timeout
-    → ``JobFailed`` with job id and message), page results by cursor until none comes
-    back (a repeated cursor → ``PaginationError``); the job is deleted at the end, on
-    error, on ``close()`` and on ``KeyboardInterrupt``. Wrap it in
-    ``contextlib.closing`` to delete promptly after a ``break``.
+``iter_details(api, query, *, page_size=100, start_page=1, max_pages=None,
+cap=RESULT_CAP, sleep=time.sleep, policy=None, rng=None)`` → conversation models.
+    The query becomes a camelCase dict once (``ApiClient.sanitize_for_serialization``)
+    and each page is sent with ``paging`` in that body; the caller's query is never
+    changed. Stops when ``conversations`` is absent or empty, or at a short page just
+    under the cap; never on ``totalHits``. ``PaginationError`` for a request or page the
+    same as the one before and past ``max_pages`` (``None``: ``api.paging.MAX_PAGES``);
+    ``ResultCapExceeded`` (a ``PaginationError``), before the page is sent or yielded,
+    for a page past the 100,000-result cap or a first page whose ``totalHits`` is over it.
+``iter_details_pages(...)`` → ``Page(number, items, total_hits)`` (``api.paging.Page``;
+    ``page.conversations`` is ``page.items``): the same loop by page, the empty page
+    that ended it included (as ``Client.details_pages``); resume with
+    ``start_page=page.number + 1``.
+``iter_job(api, query, *, page_size=1000, job_policy=None, sleep=time.sleep,
+clock=time.monotonic, policy=None, rng=None)`` → conversation models.
+    Submit, then wait as ``job_policy`` (``api.jobs.JobPolicy``: 1 s before the first
+    poll, times 1.5 up to 10 s between polls, 3600 s timeout) says; a FAILED or EXPIRED
+    job is submitted again up to ``max_submits`` (2) times in all; CANCELLED, the last
+    failure or the timeout → ``JobFailed`` with job id, state and message. Results are
+    paged by cursor until none comes back (a repeated cursor, or more than
+    ``MAX_EMPTY_PAGES`` empty pages in a row → ``PaginationError``). Each job is deleted
+    at the end, on error, on ``close()`` and on ``KeyboardInterrupt``; wrap the iterator
+    in ``contextlib.closing`` to delete promptly after a ``break``.
 ``call(fn, *args, policy=None, sleep=time.sleep, rng=None, **kwargs)``: one SDK call
     under the table of ``genesys_analytics.api.retry``; ``Retry-After`` (seconds, from
     ``ApiException.headers``) wins, one over the cap raises ``RateLimited`` naming it.
@@ -47,20 +56,23 @@ timeout=3600.0, clock=time.monotonic, policy=None, rng=None)`` → conversation 
     ``MaxRetryError``. Call this once so the table here, with its 180 s cap, is the
     only retry layer.
 
-Seams (``sleep``, ``rng``, ``clock``) are keyword arguments. The SDK is imported lazily.
+Seams (``sleep`` for retries and polls, ``clock`` for the job timeout, ``rng`` for
+jitter) are keyword arguments. The SDK is imported lazily.
 """
 
-from genesys_analytics.api.paging import RESULT_CAP
+from genesys_analytics.api.jobs import JobPolicy
+from genesys_analytics.api.paging import RESULT_CAP, Page, ResultCapExceeded
 from genesys_analytics.sdk.calls import call, disable_sdk_retries, error_from_api_exception
 
-from .details import DetailsPage, iter_details, iter_details_pages
-from .jobs import MAX_EMPTY_PAGES, JobPolling, iter_job
+from .details import iter_details, iter_details_pages
+from .jobs import MAX_EMPTY_PAGES, iter_job
 
 __all__ = [
     "MAX_EMPTY_PAGES",
     "RESULT_CAP",
-    "DetailsPage",
-    "JobPolling",
+    "JobPolicy",
+    "Page",
+    "ResultCapExceeded",
     "call",
     "disable_sdk_retries",
     "error_from_api_exception",

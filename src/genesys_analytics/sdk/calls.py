@@ -113,9 +113,6 @@ def call(
     return _Caller(policy or RetryPolicy(), sleep, rng or random.Random())(fn, *args, **kwargs)
 
 
-# --- details query: page number in the body ---------------------------------------------
-
-
 def disable_sdk_retries(api_client: Any) -> None:
     """Stop the SDK's urllib3 pool from retrying 413/429/503 on its own (uncapped sleeps)."""
     import urllib3

@@ -1,4 +1,5 @@
-"""Async details jobs through the SDK: submit, poll, cursor results, always delete."""
+"""Async details jobs through the SDK: submit, wait (``api.jobs.wait``), page by cursor
+(``Pager``), always delete."""
 
 from __future__ import annotations
 
@@ -9,36 +10,31 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from genesys_analytics.api.jobs import JobPolicy, Status, wait
+from genesys_analytics.api.paging import Cursor, Pager, PageRequest
+from genesys_analytics.api.queries import CONVERSATION_DETAILS
 from genesys_analytics.api.retry import RetryPolicy, Rng
-from genesys_analytics.errors import (
-    JobFailed,
-    PaginationError,
-)
+from genesys_analytics.errors import JobFailed, PaginationError
 from genesys_analytics.sdk.calls import Sleep, _Caller
 
 log = logging.getLogger(__name__)
 
+#: Empty result pages in a row, each with a further cursor, before paging is called endless.
+MAX_EMPTY_PAGES = 20
+
 
 @dataclass(frozen=True)
-class JobPolling:
-    """How to wait for an async job: ``first`` s, times ``factor`` each poll, at most ``cap`` s."""
+class _Clock:
+    """The ``sleep`` and ``clock`` seams as the ``Clock`` that ``api.jobs.wait`` takes."""
 
-    first: float = 2.0
-    factor: float = 1.5
-    cap: float = 30.0
+    clock: Callable[[], float]
+    sleep_for: Sleep
 
-    def delays(self) -> Iterator[float]:
-        delay = self.first
-        while True:
-            yield delay
-            delay = min(self.cap, delay * self.factor)
+    def monotonic(self) -> float:
+        return self.clock()
 
-
-# --- errors and one retried call ---------------------------------------------------------
-
-
-_ENDED = frozenset({"FAILED", "EXPIRED", "CANCELLED"})
-MAX_EMPTY_PAGES = 20
+    def sleep(self, seconds: float) -> None:
+        self.sleep_for(seconds)
 
 
 def iter_job(
@@ -46,72 +42,60 @@ def iter_job(
     query: Any,
     *,
     page_size: int = 1000,
-    poll: JobPolling = JobPolling(),
+    job_policy: JobPolicy | None = None,
     sleep: Sleep = time.sleep,
-    timeout: float = 3600.0,
     clock: Callable[[], float] = time.monotonic,
     policy: RetryPolicy | None = None,
     rng: Rng | None = None,
 ) -> Generator[Any, None, None]:
-    """Run one async details job and yield every result model (see module docstring)."""
+    """Run one async details job and yield every result model (see package docstring)."""
+    job_policy = job_policy or JobPolicy()
     caller = _Caller(policy or RetryPolicy(), sleep, rng or random.Random())
-    job_id = caller(api.post_analytics_conversations_details_jobs, query).job_id
-    log.info("submitted details job %s", job_id)
-    try:
-        _wait_for(api, job_id, caller, poll, timeout, clock)
-        yield from _job_results(api, job_id, caller, page_size)
-    finally:
-        _delete_job(api, job_id, caller)
+    for submission in range(1, job_policy.max_submits + 1):
+        job_id = str(caller(api.post_analytics_conversations_details_jobs, query).job_id)
+        log.info("submitted details job %s", job_id)
+        try:
+            try:
+                _wait_for(api, job_id, caller, job_policy, _Clock(clock, sleep))
+            except JobFailed as exc:
+                if exc.state in ("FAILED", "EXPIRED") and submission < job_policy.max_submits:
+                    log.info("%s; resubmitting", exc)
+                    continue
+                raise
+            for page in _job_results(api, job_id, caller, page_size):
+                yield from page
+            return
+        finally:
+            _delete_job(api, job_id, caller)
 
 
-def _wait_for(
-    api: Any,
-    job_id: str,
-    caller: _Caller,
-    poll: JobPolling,
-    timeout: float,
-    clock: Callable[[], float],
-) -> None:
-    deadline = clock() + timeout
-    delays = poll.delays()
-    while True:
+def _wait_for(api: Any, job_id: str, caller: _Caller, policy: JobPolicy, clock: _Clock) -> None:
+    def poll() -> Status:
         status = caller(api.get_analytics_conversations_details_job, job_id)
-        state = str(status.state or "").upper()
-        if state == "FULFILLED":
-            return
-        if state in _ENDED:
-            reason = status.error_message or "the service gave no message"
-            raise JobFailed(f"Job {job_id} ended {state}: {reason}", job_id=job_id, state=state)
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise JobFailed(
-                f"Job {job_id} still {state or 'not done'} after the {timeout:g} s timeout",
-                job_id=job_id,
-                state=state or None,
-            )
-        caller.sleep(min(next(delays), remaining))
+        return str(status.state or ""), status.error_message
+
+    wait(poll, job_id, policy, clock)
 
 
-def _job_results(api: Any, job_id: str, caller: _Caller, page_size: int) -> Iterator[Any]:
-    cursor: str | None = None
-    seen: set[str] = set()
+def _job_results(api: Any, job_id: str, caller: _Caller, page_size: int) -> Iterator[list[Any]]:
     empty = 0
-    while True:
-        kwargs: dict[str, Any] = {"page_size": page_size}
-        if cursor is not None:
-            kwargs["cursor"] = cursor
+
+    def send(request: PageRequest) -> dict[str, Any]:
+        nonlocal empty
+        params = request.params or {}
+        kwargs = {"page_size": params["pageSize"]}
+        if "cursor" in params:
+            kwargs["cursor"] = params["cursor"]
         page = caller(api.get_analytics_conversations_details_job_results, job_id, **kwargs)
-        conversations = page.conversations or []
-        yield from conversations
-        if not page.cursor:
-            return
-        if page.cursor in seen:
-            raise PaginationError(f"Job {job_id} returned cursor {page.cursor!r} twice")
-        empty = 0 if conversations else empty + 1
+        conversations = list(page.conversations or [])
+        empty = 0 if conversations or not page.cursor else empty + 1
         if empty > MAX_EMPTY_PAGES:
-            raise PaginationError(f"Job {job_id} returned {empty} empty pages in a row")
-        seen.add(page.cursor)
-        cursor = page.cursor
+            raise PaginationError(f"job {job_id} returned {empty} empty pages in a row.")
+        return {"conversations": conversations, "cursor": page.cursor}
+
+    cursor = Cursor(CONVERSATION_DETAILS.results(job_id), page_size=page_size)
+    for page in Pager(send, cursor):
+        yield page.items
 
 
 def _delete_job(api: Any, job_id: str, caller: _Caller) -> None:

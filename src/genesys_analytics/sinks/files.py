@@ -1,9 +1,10 @@
 """Where an export goes: a DuckDB file (default), Parquet, JSON Lines or CSV.
 
-Every sink has the same surface (:class:`Sink`): ``write`` conversations, ``checkpoint``
-a finished chunk, list ``done_chunks`` (for ``--resume``/``--incremental``), ``commit``
-when the export is complete, ``close``. ``write`` and ``checkpoint`` belong to one
-writer thread.
+Every sink has the same surface (:class:`Sink`): ``write`` a dataset's records,
+``checkpoint`` a finished chunk of a dataset, list a dataset's ``done_chunks`` (for
+``--resume``/``--incremental``), ``commit`` when the export is complete, ``close``.
+``write`` and ``checkpoint`` belong to one writer thread. DuckDB holds any number of
+datasets; the file formats hold one (conversations).
 
 - ``duckdb`` writes straight into the target file (see :mod:`genesys_analytics.sinks.store`):
   upserts keyed by ``conversation_id``, checkpoints in ``_export_chunks`` committed in
@@ -31,12 +32,13 @@ import contextlib
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol, get_args
 
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.sinks.schema import CONVERSATIONS
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+from genesys_analytics.sinks.schema import CONVERSATIONS, Storage
 from genesys_analytics.sinks.store import DuckDBStore
 
 log = logging.getLogger(__name__)
@@ -46,19 +48,30 @@ FORMATS: tuple[str, ...] = get_args(Format)
 
 
 class Sink(Protocol):
-    def write(self, conversations: Iterable[dict[str, Any]]) -> int: ...
-    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None: ...
-    def done_chunks(self) -> dict[str, dict[str, Any]]: ...
+    def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int: ...
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None: ...
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]: ...
     def commit(self) -> None: ...
     def close(self) -> None: ...
 
 
-def open_sink(path: Path | str, fmt: str = "duckdb", *, resume: bool = False) -> Sink:
+def open_sink(
+    path: Path | str,
+    fmt: str = "duckdb",
+    *,
+    storages: Sequence[Storage] = (CONVERSATIONS_STORAGE,),
+    resume: bool = False,
+) -> Sink:
     """Open the sink for ``fmt`` at ``path`` (see the module docstring for each format)."""
     path = Path(path)
     if fmt == "duckdb":
-        return DuckDBStore(path)
+        return DuckDBStore(path, storages=storages)
     if fmt in ("parquet", "jsonl", "csv"):
+        if [s.dataset for s in storages] != [CONVERSATIONS_STORAGE.dataset]:
+            raise ConfigError(
+                f"--format {fmt} holds the conversations dataset only; "
+                "use --format duckdb for other datasets."
+            )
         return FileSink(path, fmt, resume=resume)
     raise ConfigError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}.")
 
@@ -94,17 +107,17 @@ class FileSink:
         elif self.staging.exists():
             log.info("resuming from %s", self.staging)
         self.store: DuckDBStore | None = DuckDBStore(
-            self.staging, tables=(CONVERSATIONS.name,), keys_only=fmt == "jsonl"
+            self.staging, tables=(CONVERSATIONS.name,), raw_only=fmt == "jsonl"
         )
 
-    def write(self, conversations: Iterable[dict[str, Any]]) -> int:
-        return self._store().write(conversations)
+    def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int:
+        return self._store().write(dataset, records)
 
-    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None:
-        self._store().checkpoint(chunk_key, meta)
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
+        self._store().checkpoint(dataset, chunk_key, meta)
 
-    def done_chunks(self) -> dict[str, dict[str, Any]]:
-        return self._store().done_chunks()
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
+        return self._store().done_chunks(dataset)
 
     def commit(self) -> None:
         """Write ``<path>.tmp`` in bounded memory, rename it into place, drop the staging.

@@ -17,11 +17,12 @@ yields a row of NULLs here, where the reference skips it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from genesys_analytics.sinks.schema import SCHEMA
+from genesys_analytics.sinks.schema import CONVERSATIONS, SCHEMA, Table
 
 J = "JSON"
 _SEGMENT = {
@@ -89,20 +90,6 @@ def _int(x: str) -> str:
 def _json(x: str) -> str:
     return f"CASE WHEN json_type({x}) <> 'NULL' THEN {x} END"
 
-
-def stage_sql(*, keys_only: bool = False) -> str:
-    """Parse the NDJSON batch file (parameter 1) into ``_batch(raw, j)``, in file order."""
-    structure = KEYS_STRUCTURE if keys_only else STRUCTURE
-    return (
-        "CREATE OR REPLACE TEMP TABLE _batch AS "
-        f"SELECT raw, from_json(raw, '{_literal(structure)}') AS j "
-        "FROM (SELECT unnest(string_split(content, chr(10))) AS raw FROM read_text(?)) "
-        "WHERE raw <> ''"
-    )
-
-
-#: The batch's conversation ids, for the upsert's delete.
-BATCH_IDS = f"SELECT {_str('j.conversationId')} FROM _batch"
 
 _DISTINCT_SORTED = (
     "coalesce(list_sort(list_distinct(list_filter({}, lambda v: v IS NOT NULL))), [])"
@@ -178,31 +165,43 @@ _KEYS_ONLY = f"""
 """
 
 
-def insert_sql(table: str, *, keys_only: bool = False) -> str:
-    """``INSERT INTO <table> SELECT ...`` from the staged batch (after the stages it needs).
+@dataclass(frozen=True)
+class ConversationStorage:
+    """The ``conversations`` dataset: five tables keyed by ``conversation_id``."""
 
-    ``keys_only`` fills only ``conversation_id``, ``conversation_start``,
-    ``conversation_date`` and ``raw`` of ``conversations`` (all a JSON Lines file needs).
-    """
-    if keys_only:
-        if table != "conversations":
-            raise ValueError("keys_only stages the conversations table only")
-        cols = "conversation_id, conversation_start, conversation_date, raw"
-        return f"INSERT INTO conversations ({cols}) {_KEYS_ONLY}"
-    names = ", ".join(SCHEMA[table].names)
-    return f"INSERT INTO {table} ({names}) {_SELECTS[table]}"
+    dataset: str = "conversations"
+    tables: tuple[Table, ...] = tuple(SCHEMA[name] for name in _SELECTS)
+    key_field: str = "conversationId"
+    key_column: str = "conversation_id"
+    batch_keys: str = f"SELECT {_str('j.conversationId')} FROM _batch"
+    child_stages: tuple[str, ...] = CHILD_STAGES
+
+    def stage_sql(self, *, raw_only: bool = False) -> str:
+        """Parse the NDJSON batch file (parameter 1) into ``_batch(raw, j)``, in file order."""
+        structure = KEYS_STRUCTURE if raw_only else STRUCTURE
+        return (
+            "CREATE OR REPLACE TEMP TABLE _batch AS "
+            f"SELECT raw, from_json(raw, '{_literal(structure)}') AS j "
+            "FROM (SELECT unnest(string_split(content, chr(10))) AS raw FROM read_text(?)) "
+            "WHERE raw <> ''"
+        )
+
+    def insert_sql(self, table: str, *, raw_only: bool = False) -> str:
+        """``INSERT INTO <table> SELECT ...`` from the staged batch (after the stages it needs).
+
+        ``raw_only`` fills only ``conversation_id``, ``conversation_start``,
+        ``conversation_date`` and ``raw`` of ``conversations``.
+        """
+        if raw_only:
+            if table != CONVERSATIONS.name:
+                raise ValueError("raw_only stages the conversations table only")
+            cols = "conversation_id, conversation_start, conversation_date, raw"
+            return f"INSERT INTO conversations ({cols}) {_KEYS_ONLY}"
+        names = ", ".join(SCHEMA[table].names)
+        return f"INSERT INTO {table} ({names}) {_SELECTS[table]}"
 
 
-def needs_children(tables: list[str]) -> bool:
-    return any(t != "conversations" for t in tables)
+CONVERSATIONS_STORAGE = ConversationStorage()
 
 
-__all__ = [
-    "BATCH_IDS",
-    "CHILD_STAGES",
-    "KEYS_STRUCTURE",
-    "STRUCTURE",
-    "insert_sql",
-    "needs_children",
-    "stage_sql",
-]
+__all__ = ["CONVERSATIONS_STORAGE", "KEYS_STRUCTURE", "STRUCTURE", "ConversationStorage"]

@@ -1,25 +1,13 @@
-"""Flatten analytics conversation records into table rows (pure: no I/O).
+"""The tables of every dataset: the one place that names columns and their DuckDB types.
 
-One conversation dict, exactly as the API returns it, becomes one row of
-``conversations`` plus rows of ``participants``, ``sessions``, ``segments`` and
-``session_metrics``. :data:`SCHEMA` is the one place that names the columns and their
-DuckDB types; sinks and reports build on it.
-
-Rules: a missing key becomes ``None`` (SQL NULL); enum-like strings (mediaType, purpose,
-segmentType, ...) pass through untouched, known or not; the ``raw`` column keeps the
-conversation losslessly as JSON text.
+:data:`SCHEMA` lists every table; a :class:`Storage` says which tables one dataset fills
+and how (the SQL lives in :mod:`genesys_analytics.sinks.flatten`). Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
-from typing import Any
-
-import orjson
-
-UTC = timezone.utc
+from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True)
@@ -108,190 +96,39 @@ SCHEMA: dict[str, Table] = {
     t.name: t for t in (CONVERSATIONS, PARTICIPANTS, SESSIONS, SEGMENTS, SESSION_METRICS)
 }
 
-Row = tuple[Any, ...]
 
+class Storage(Protocol):
+    """How one dataset's records become rows (implemented in ``sinks/flatten.py``).
 
-@dataclass
-class Rows:
-    """Row tuples per table, each tuple in the column order of :data:`SCHEMA`."""
-
-    conversations: list[Row] = field(default_factory=list)
-    participants: list[Row] = field(default_factory=list)
-    sessions: list[Row] = field(default_factory=list)
-    segments: list[Row] = field(default_factory=list)
-    session_metrics: list[Row] = field(default_factory=list)
-
-    def table(self, name: str) -> list[Row]:
-        rows: list[Row] = getattr(self, name)
-        return rows
-
-    def extend(self, other: Rows) -> None:
-        for name in SCHEMA:
-            self.table(name).extend(other.table(name))
-
-    def __len__(self) -> int:
-        return len(self.conversations)
-
-
-def parse_ts(value: Any) -> datetime | None:
-    """Parse an API timestamp (``...Z`` or an offset) into an aware UTC datetime, else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
-
-
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return None
-    return int(value) if isinstance(value, int) else round(value)
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _distinct(values: Iterable[Any]) -> list[str]:
-    return sorted({v for v in values if isinstance(v, str)})
-
-
-def flatten(conv: dict[str, Any]) -> Rows:
-    """Turn one conversation record into rows for every table."""
-    rows = Rows()
-    flatten_into(conv, rows)
-    return rows
-
-
-def flatten_many(convs: Iterable[dict[str, Any]]) -> Rows:
-    rows = Rows()
-    for conv in convs:
-        flatten_into(conv, rows)
-    return rows
-
-
-def _keep_text(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def flatten_into(conv: dict[str, Any], rows: Rows, *, parse_times: bool = True) -> None:
-    """Append the rows of ``conv`` to ``rows`` (the batch-friendly form of :func:`flatten`).
-
-    ``parse_times=False`` is the fast path for a store that parses timestamps itself:
-    segment and metric timestamps stay the API's ISO strings (about half the cost of
-    flattening); the ``conversations`` row is always parsed.
+    A batch of records is written as NDJSON and staged by :meth:`stage_sql` into the temp
+    table ``_batch(raw, j)``; ``child_stages`` then build any temp tables the inserts
+    read; :meth:`insert_sql` fills one table. A record is replaced by deleting every row
+    whose ``key_column`` is among the batch's keys (``batch_keys``), then inserting.
+    ``raw_only`` staging keeps just the key, the sort time, the date and ``raw`` of the
+    first table (all that a JSON Lines file needs).
     """
-    ts = parse_ts if parse_times else _keep_text
-    cid = _str(conv.get("conversationId"))
-    start = parse_ts(conv.get("conversationStart"))
-    end = parse_ts(conv.get("conversationEnd"))
-    media: set[str] = set()
-    queues: set[str] = set()
-    participants = [p for p in _list(conv.get("participants")) if isinstance(p, dict)]
-    for p in participants:
-        pid = _str(p.get("participantId"))
-        attrs = p.get("attributes")
-        rows.participants.append(
-            (
-                cid,
-                pid,
-                _str(p.get("purpose")),
-                _str(p.get("userId")),
-                _str(p.get("participantName")),
-                orjson.dumps(attrs).decode() if attrs is not None else None,
-            )
-        )
-        for s in _list(p.get("sessions")):
-            if not isinstance(s, dict):
-                continue
-            sid = _str(s.get("sessionId"))
-            mt = _str(s.get("mediaType"))
-            if mt is not None:
-                media.add(mt)
-            rows.sessions.append(
-                (
-                    cid,
-                    pid,
-                    sid,
-                    mt,
-                    _str(s.get("direction")),
-                    _str(s.get("ani")),
-                    _str(s.get("dnis")),
-                )
-            )
-            _segments(cid, sid, s, rows, queues, ts)
-            for m in _list(s.get("metrics")):
-                if isinstance(m, dict):
-                    rows.session_metrics.append(
-                        (
-                            cid,
-                            sid,
-                            _str(m.get("name")),
-                            _int(m.get("value")),
-                            ts(m.get("emitDate")),
-                        )
-                    )
-    duration = None if start is None or end is None else round((end - start).total_seconds() * 1000)
-    raw = orjson.dumps(conv).decode()
-    rows.conversations.append(
-        (
-            cid,
-            start,
-            end,
-            end is None,
-            _str(conv.get("originatingDirection")),
-            sorted(media),
-            list(dict.fromkeys(v for v in _list(conv.get("divisionIds")) if isinstance(v, str))),
-            sorted(queues),
-            len(participants),
-            duration,
-            conversation_date(start),
-            raw,
-        )
-    )
 
+    @property
+    def dataset(self) -> str: ...  # the name of the dataset stored
 
-def _segments(
-    cid: str | None,
-    sid: str | None,
-    s: dict[str, Any],
-    rows: Rows,
-    queues: set[str],
-    ts: Callable[[Any], Any],
-) -> None:
-    for i, seg in enumerate(_list(s.get("segments"))):
-        if not isinstance(seg, dict):
-            continue
-        qid = _str(seg.get("queueId"))
-        if qid is not None:
-            queues.add(qid)
-        rows.segments.append(
-            (
-                cid,
-                sid,
-                i,
-                _str(seg.get("segmentType")),
-                ts(seg.get("segmentStart")),
-                ts(seg.get("segmentEnd")),
-                qid,
-                _str(seg.get("wrapUpCode")),
-                _str(seg.get("disconnectType")),
-            )
-        )
+    @property
+    def tables(self) -> tuple[Table, ...]: ...  # the first holds one row per record
 
+    @property
+    def key_field(self) -> str: ...  # the record field that identifies a record
 
-def conversation_date(start: datetime | None) -> date | None:
-    """The UTC day of ``conversationStart``: the partition key of file outputs."""
-    return None if start is None else start.astimezone(UTC).date()
+    @property
+    def key_column(self) -> str: ...  # that field's column, in every table
+
+    @property
+    def batch_keys(self) -> str: ...  # SELECT the staged batch's keys
+
+    @property
+    def child_stages(self) -> tuple[str, ...]: ...
+
+    def stage_sql(self, *, raw_only: bool = False) -> str: ...
+
+    def insert_sql(self, table: str, *, raw_only: bool = False) -> str: ...
 
 
 __all__ = [
@@ -302,11 +139,6 @@ __all__ = [
     "SESSIONS",
     "SESSION_METRICS",
     "Column",
-    "Rows",
+    "Storage",
     "Table",
-    "conversation_date",
-    "flatten",
-    "flatten_into",
-    "flatten_many",
-    "parse_ts",
 ]

@@ -12,7 +12,8 @@ lossless ``raw``) that DuckDB parses and flattens itself (:mod:`genesys_analytic
 no per-row Python work, and the pending batch is held as compact bytes, not dicts.
 
 Transactions: rows written since the last checkpoint sit in one open transaction;
-:meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` and commits, so
+:meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` (with its dataset
+in ``meta``) and commits, so
 a chunk is never recorded without its rows. A crash (or :meth:`close` without a
 checkpoint) rolls uncheckpointed rows back; they are re-read on resume. A very long
 chunk is committed every ``commit_every`` conversations *without* a checkpoint, which
@@ -26,7 +27,7 @@ import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -34,13 +35,15 @@ from typing import Any
 import duckdb
 import orjson
 
-from genesys_analytics.sinks import flatten as flattener
-from genesys_analytics.sinks.schema import SCHEMA, Table
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.views import create_views
 
 log = logging.getLogger(__name__)
 
 CHUNKS_TABLE = "_export_chunks"
+#: Files written before checkpoints named their dataset hold conversations only.
+UNNAMED_CHECKPOINTS = "conversations"
 # A batch is flushed at this many conversations or this many bytes of JSON, whichever
 # comes first, so memory is bounded by the batch whatever the size of the export.
 BATCH_SIZE = 2000
@@ -70,28 +73,33 @@ def _json_default(value: Any) -> Any:
 
 
 class DuckDBStore:
-    """Conversation tables + checkpoints in one DuckDB file. One writer at a time."""
+    """Dataset tables + checkpoints in one DuckDB file. One writer at a time."""
 
     def __init__(
         self,
         path: Path,
         *,
-        tables: Iterable[str] = tuple(SCHEMA),
+        storages: Sequence[Storage] = (CONVERSATIONS_STORAGE,),
+        tables: Iterable[str] | None = None,
         batch_size: int = BATCH_SIZE,
         batch_bytes: int = BATCH_BYTES,
         commit_every: int = 10_000,
-        keys_only: bool = False,
+        raw_only: bool = False,
     ) -> None:
         self.path = Path(path)
-        self.tables = [SCHEMA[name] for name in tables]
-        if keys_only and [t.name for t in self.tables] != ["conversations"]:
-            raise ValueError("keys_only stages the conversations table only")
+        only = None if tables is None else set(tables)
+        self._storages = {s.dataset: s for s in storages}
+        self._tables: dict[str, list[Table]] = {
+            s.dataset: [t for t in s.tables if only is None or t.name in only] for s in storages
+        }
+        if raw_only and any(len(ts) != 1 for ts in self._tables.values()):
+            raise ValueError("raw_only stages the first table of each dataset only")
         self.batch_size = batch_size
         self.batch_bytes = batch_bytes
         self.commit_every = commit_every
-        self.keys_only = keys_only  # stage only what a JSON Lines file needs (flattener)
+        self.raw_only = raw_only  # stage only what a JSON Lines file needs
         self._lock = threading.RLock()
-        self._pending: dict[str, bytes] = {}  # conversation id -> its JSON
+        self._pending: dict[str, dict[str, bytes]] = {name: {} for name in self._storages}
         self._pending_bytes = 0
         self._uncommitted = 0
         self._in_txn = False
@@ -102,51 +110,69 @@ class DuckDBStore:
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET threads = {WRITE_THREADS}")
-        for table in self.tables:
-            self.con.execute(table_ddl(table, enforce_key=table.name == "conversations"))
+        for storage in storages:
+            for table in self._tables[storage.dataset]:
+                self.con.execute(table_ddl(table, enforce_key=table is storage.tables[0]))
         self.con.execute(
             f"CREATE TABLE IF NOT EXISTS {CHUNKS_TABLE} "
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
         )
         create_views(self.con)  # report views: genesys_analytics.sinks.views
 
+    @property
+    def tables(self) -> list[Table]:
+        return [t for ts in self._tables.values() for t in ts]
+
     # -- the Sink surface -------------------------------------------------------------
 
-    def write(self, conversations: Iterable[dict[str, Any]]) -> int:
-        """Buffer conversations (newer copy of an id wins) and flush full batches."""
+    def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int:
+        """Buffer records (newer copy of a key wins) and flush full batches."""
+        storage = self._storage(dataset)
+        pending = self._pending[dataset]
         n = 0
         with self._lock:
-            for conv in conversations:
-                cid = conv.get("conversationId")
-                if not isinstance(cid, str):
-                    log.warning("skipping a conversation record without a conversationId")
+            for record in records:
+                key = record.get(storage.key_field)
+                if not isinstance(key, str):
+                    log.warning("skipping a %s record without a %s", dataset, storage.key_field)
                     continue
-                line = orjson.dumps(conv)
-                old = self._pending.pop(cid, None)  # re-insert: the batch keeps arrival order
+                line = orjson.dumps(record)
+                old = pending.pop(key, None)  # re-insert: the batch keeps arrival order
                 if old is not None:
                     self._pending_bytes -= len(old) + 1
-                self._pending[cid] = line
+                pending[key] = line
                 self._pending_bytes += len(line) + 1
                 n += 1
-                if len(self._pending) >= self.batch_size or self._pending_bytes >= self.batch_bytes:
+                if len(pending) >= self.batch_size or self._pending_bytes >= self.batch_bytes:
                     self._flush()
         return n
 
-    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None:
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
         """Flush, record the chunk and commit: the chunk and its rows become durable together."""
+        self._storage(dataset)
         with self._lock:
             self._flush()
             self._begin()
             self.con.execute(
                 f"INSERT OR REPLACE INTO {CHUNKS_TABLE} VALUES (?, ?, ?)",
-                [chunk_key, orjson.dumps(meta, default=_json_default).decode(), _now()],
+                [
+                    chunk_key,
+                    orjson.dumps({**meta, "dataset": dataset}, default=_json_default).decode(),
+                    _now(),
+                ],
             )
             self._commit()
 
-    def done_chunks(self) -> dict[str, dict[str, Any]]:
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
+        """The checkpoints of ``dataset``: chunk key → what was recorded with it."""
         with self._lock:
             rows = self.con.execute(f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}").fetchall()
-        return {key: orjson.loads(meta) if meta else {} for key, meta in rows}
+        done = {}
+        for key, text in rows:
+            meta = orjson.loads(text) if text else {}
+            if meta.get("dataset", UNNAMED_CHECKPOINTS) == dataset:
+                done[key] = meta
+        return done
 
     def commit(self) -> None:
         """Flush and commit everything written, then fold the WAL into the file."""
@@ -160,7 +186,8 @@ class DuckDBStore:
         with self._lock:
             if self.con is None:
                 return
-            self._pending.clear()
+            for pending in self._pending.values():
+                pending.clear()
             self._pending_bytes = 0
             if self._in_txn:
                 self.con.execute("ROLLBACK")
@@ -170,6 +197,12 @@ class DuckDBStore:
             self._cleanup()
 
     # -- internals ----------------------------------------------------------------------
+
+    def _storage(self, dataset: str) -> Storage:
+        storage = self._storages.get(dataset)
+        if storage is None:
+            raise ValueError(f"{self.path} was not opened for the {dataset} dataset")
+        return storage
 
     def _begin(self) -> None:
         if not self._in_txn:
@@ -183,36 +216,36 @@ class DuckDBStore:
         self._uncommitted = 0
 
     def _flush(self) -> None:
-        if not self._pending:
-            return
-        count = len(self._pending)
-        path = self._tmpdir / "batch.ndjson"
-        with path.open("wb") as f:
-            f.write(b"\n".join(self._pending.values()))
-        self._pending.clear()
+        for dataset, pending in self._pending.items():
+            if not pending:
+                continue
+            count = len(pending)
+            path = self._tmpdir / "batch.ndjson"
+            with path.open("wb") as f:
+                f.write(b"\n".join(pending.values()))
+            pending.clear()
+            self._begin()
+            self._upsert(self._storages[dataset], str(path))
+            self._uncommitted += count
         self._pending_bytes = 0
-        self._begin()
-        self._upsert(str(path))
-        self._uncommitted += count
         if self._uncommitted >= self.commit_every:
             self._commit()
 
-    def _upsert(self, path: str) -> None:
-        names = [t.name for t in self.tables]
-        self.con.execute(flattener.stage_sql(keys_only=self.keys_only), [path])
-        if flattener.needs_children(names):
-            for sql in flattener.CHILD_STAGES:
+    def _upsert(self, storage: Storage, path: str) -> None:
+        tables = self._tables[storage.dataset]
+        self.con.execute(storage.stage_sql(raw_only=self.raw_only), [path])
+        if any(t is not storage.tables[0] for t in tables):
+            for sql in storage.child_stages:
                 self.con.execute(sql)
+        main, key = storage.tables[0].name, storage.key_column
         existing = self.con.execute(
-            f"SELECT count(*) FROM conversations WHERE conversation_id IN ({flattener.BATCH_IDS})"
+            f"SELECT count(*) FROM {main} WHERE {key} IN ({storage.batch_keys})"
         ).fetchone()
         if existing and existing[0]:
-            for name in names:
-                self.con.execute(
-                    f"DELETE FROM {name} WHERE conversation_id IN ({flattener.BATCH_IDS})"
-                )
-        for name in names:
-            self.con.execute(flattener.insert_sql(name, keys_only=self.keys_only))
+            for table in tables:
+                self.con.execute(f"DELETE FROM {table.name} WHERE {key} IN ({storage.batch_keys})")
+        for table in tables:
+            self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
 
 
 def _now() -> datetime:

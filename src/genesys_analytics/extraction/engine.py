@@ -1,11 +1,17 @@
-"""The main job: plan → fetch chunks in parallel → trim → dedupe → sink, with checkpoints.
+"""The one export loop: plan → fetch chunks in parallel → trim → dedupe → sink, with checkpoints.
 
-Workers fetch chunks (one details query or one async job each) under the client's one
-shared limiter and stream pages of trimmed conversations through a bounded queue to a
-single writer (this thread), so memory is bounded by ``workers × page size``, not by the
-size of the export. A chunk is checkpointed in the sink only after all of its rows are
-written; anything not checkpointed is fetched again on ``--resume`` and upserted, so a
-crash at any moment loses nothing and doubles nothing (decisions.md §1, §3).
+It is generic over :class:`~genesys_analytics.extraction.datasets.Dataset`: every dataset
+named in the request is planned into chunks (one details query or one async job each)
+and all chunks are fetched by one pool of workers under the client's one shared limiter.
+Workers stream pages of trimmed records through a bounded queue to a single writer (this
+thread), so memory is bounded by ``workers × page size``, not by the size of the export.
+A chunk is checkpointed in the sink only after all of its rows are written; anything not
+checkpointed is fetched again on ``--resume`` and upserted, so a crash at any moment
+loses nothing and doubles nothing (decisions.md §1, §3).
+
+Stopping is scoped to one run: on an error or Ctrl-C the run interrupts the client's
+waits so its workers end at once, and gives the client back, pacing again, when they
+have.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from genesys_analytics.api.paging import ResultCapExceeded
 from genesys_analytics.errors import (
     GenesysError,
     IncompleteExport,
@@ -26,14 +33,15 @@ from genesys_analytics.errors import (
     PaginationError,
     ServerError,
 )
-from genesys_analytics.export.fetch import (
+from genesys_analytics.extraction.datasets import CONVERSATIONS, Dataset
+from genesys_analytics.extraction.fetch import (
     MIN_SPLIT,
     REREAD,
-    TooBig,
+    ExportClient,
     fetch_job_chunk,
     fetch_query_chunk,
 )
-from genesys_analytics.export.plan import Chunk, plan_chunks, remaining, split_chunk
+from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining, split_chunk
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
 
 log = logging.getLogger(__name__)
@@ -43,16 +51,17 @@ CHUNK_ATTEMPTS = 3
 
 
 class ChunkSink(Protocol):
-    """What the engine writes into: a store, a file sink, or a counter."""
+    """What the engine writes into: a store, a file sink, or a collector."""
 
-    def write(self, conversations: list[dict[str, Any]]) -> int: ...
-    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None: ...
-    def done_chunks(self) -> dict[str, dict[str, Any]]: ...
+    def write(self, dataset: str, records: list[dict[str, Any]]) -> int: ...
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None: ...
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
 class ExportRequest:
     interval: Interval
+    datasets: tuple[Dataset, ...] = (CONVERSATIONS,)
     method: Method = "auto"
     workers: int = 4
     resume: bool = False
@@ -72,14 +81,18 @@ class ExportStats:
     chunks_retried: int = 0
     rereads: int = 0
     pages: int = 0
-    conversations: int = 0
+    records: dict[str, int] = field(default_factory=dict)  # rows written per dataset
     live_chunks: int = 0
     methods: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def conversations(self) -> int:
+        return self.records.get(CONVERSATIONS.name, 0)
 
 
 class Progress(Protocol):
     def planned(self, chunks: int) -> None: ...
-    def page(self, conversations: int) -> None: ...
+    def page(self, records: int) -> None: ...
     def chunk_done(self, chunk: Chunk) -> None: ...
 
 
@@ -87,7 +100,7 @@ class _NoProgress:
     def planned(self, chunks: int) -> None:
         pass
 
-    def page(self, conversations: int) -> None:
+    def page(self, records: int) -> None:
         pass
 
     def chunk_done(self, chunk: Chunk) -> None:
@@ -127,7 +140,7 @@ class Exporter:
 
     def __init__(
         self,
-        client: Any,
+        client: ExportClient,
         request: ExportRequest,
         *,
         progress: Progress | None = None,
@@ -139,36 +152,56 @@ class Exporter:
         self.now = now or (lambda: datetime.now(UTC))
         self.stats = ExportStats()
         self._stop = threading.Event()
-        self._availability: datetime | None = None
+        self._datasets = {d.name: d for d in request.datasets}
+        self._availability: dict[str, datetime] = {}
 
     # -- planning -----------------------------------------------------------------
-    def plan(self, done: dict[str, dict[str, Any]]) -> list[Chunk]:
+    def plan(self, sink: ChunkSink) -> list[Chunk]:
+        """Every dataset's chunks (only what is not checkpointed, when continuing)."""
         req = self.request
-        pieces = [req.interval]
-        if req.resume or req.incremental:
-            covered = _covered(done)
-            pieces = remaining(req.interval, covered)
-            self.stats.chunks_skipped = sum(
-                1
-                for span in covered
-                if span.start < req.interval.end and span.end > req.interval.start
-            )
-        availability: datetime | None = None
-        if req.method in ("auto", "job"):
-            availability = self._availability = self.client.job_availability()
         chunks: list[Chunk] = []
-        for piece in pieces:
-            method = req.method
-            if method == "job" and availability is not None and piece.end > availability:
-                # Jobs cannot see data newer than the data lake; read that part with queries.
-                method = "auto"
-            chunks.extend(plan_chunks(piece, probe=None, method=method, availability=availability))
+        for dataset in req.datasets:
+            pieces = [req.interval]
+            if req.resume or req.incremental:
+                covered = _covered(sink.done_chunks(dataset.name))
+                pieces = remaining(req.interval, covered)
+                self.stats.chunks_skipped += sum(
+                    1
+                    for span in covered
+                    if span.start < req.interval.end and span.end > req.interval.start
+                )
+            availability: datetime | None = None
+            if req.method in ("auto", "job") and pieces:
+                availability = self._job_availability(dataset)
+            for piece in pieces:
+                method = req.method
+                if method == "job" and availability is not None and piece.end > availability:
+                    # Jobs cannot see data newer than the data lake; read that with queries.
+                    method = "auto"
+                chunks.extend(
+                    plan_chunks(
+                        piece, method=method, availability=availability, dataset=dataset.name
+                    )
+                )
         return chunks
+
+    def _job_availability(self, dataset: Dataset) -> datetime:
+        if dataset.name not in self._availability:
+            api = dataset.source.api
+            self._availability[dataset.name] = self.client.job_availability(api)
+        return self._availability[dataset.name]
 
     # -- running ------------------------------------------------------------------
     def run(self, sink: ChunkSink) -> ExportStats:
-        done = sink.done_chunks() if (self.request.resume or self.request.incremental) else {}
-        chunks = self.plan(done)
+        try:
+            return self._run(sink)
+        finally:
+            # Every worker has ended by now: later calls on the client wait and pace again.
+            if self._stop.is_set():
+                self.client.resume()
+
+    def _run(self, sink: ChunkSink) -> ExportStats:
+        chunks = self.plan(sink)
         self.stats.chunks_planned = len(chunks)
         self.progress.planned(len(chunks))
         if not chunks:
@@ -192,17 +225,18 @@ class Exporter:
                 while pending:
                     kind, chunk, payload = outbox.get()
                     if kind == "page":
-                        written = sink.write(payload) if payload else 0
+                        written = sink.write(chunk.dataset, payload) if payload else 0
                         self.stats.pages += 1
-                        self.stats.conversations += written
+                        records = self.stats.records
+                        records[chunk.dataset] = records.get(chunk.dataset, 0) + written
                         self.progress.page(len(payload))
                     elif kind == "reread":
                         self.stats.rereads += 1
                     elif kind == "done":
                         pending -= 1
                         meta = self._meta(chunk, payload)
-                        sink.checkpoint(chunk.key, meta)
-                        log.info("checkpointed chunk %s (%d conversations)", chunk.key, payload)
+                        sink.checkpoint(chunk.dataset, chunk.key, meta)
+                        log.info("checkpointed chunk %s (%d records)", chunk.key, payload)
                         self.stats.chunks_done += 1
                         self.stats.methods[chunk.method] = (
                             self.stats.methods.get(chunk.method, 0) + 1
@@ -215,16 +249,15 @@ class Exporter:
                             submit(retry)
             except BaseException:
                 self._stop.set()
-                interrupt = getattr(self.client, "interrupt", None)
-                if interrupt is not None:
-                    interrupt()  # workers asleep in a backoff or pacing wait stop now
+                self.client.interrupt()  # workers asleep in a backoff or pacing wait stop now
                 _drain(outbox)
                 raise
         return self.stats
 
     def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
         """Decide what to do with a chunk that failed: split it, retry it, or give up."""
-        too_heavy = isinstance(exc, TooBig) or (isinstance(exc, ServerError) and exc.status == 504)
+        over_cap = isinstance(exc, ResultCapExceeded)
+        too_heavy = over_cap or (isinstance(exc, ServerError) and exc.status == 504)
         if too_heavy and chunk.interval.duration >= 2 * MIN_SPLIT:
             parts = split_chunk(chunk)
             if len(parts) > 1:
@@ -232,17 +265,20 @@ class Exporter:
                 self.stats.chunks_planned += len(parts) - 1
                 self.progress.planned(self.stats.chunks_planned)
                 return parts
-        if isinstance(exc, TooBig) and chunk.method == "query":
+        if over_cap and chunk.method == "query":
             job = self._as_job(chunk)
             if job is not None:
                 log.info("%s is over the details query's cap; reading it with a job", chunk.key)
                 return [job]
             self._stop.set()
             raise IncompleteExport(
-                f"{exc}, but it is newer than the data the jobs API has "
-                f"(up to {fmt(self._availability or self.now())}); export it after that."
+                f"{chunk.interval} is over the details query's cap even cut to "
+                f"{MIN_SPLIT.total_seconds():.0f} s ({str(exc).rstrip('.')}), and it is newer "
+                "than the data the jobs API has (up to "
+                f"{fmt(self._job_availability(self._datasets[chunk.dataset]))}); "
+                "export it after that."
             ) from exc
-        if isinstance(exc, ServerError | PaginationError | JobFailed | TooBig):
+        if isinstance(exc, ServerError | PaginationError | JobFailed):
             n = attempts.get(chunk.key, 0) + 1
             attempts[chunk.key] = n
             if n < CHUNK_ATTEMPTS:
@@ -260,19 +296,17 @@ class Exporter:
 
     def _as_job(self, chunk: Chunk) -> Chunk | None:
         """The same chunk read by an async job, when the jobs API has its data yet."""
-        if self._availability is None:
-            self._availability = self.client.job_availability()
-        if chunk.interval.end > self._availability:
+        if chunk.interval.end > self._job_availability(self._datasets[chunk.dataset]):
             return None
-        return Chunk(chunk.interval, "job", chunk.est_hits)
+        return Chunk(chunk.interval, "job", chunk.dataset)
 
-    def _meta(self, chunk: Chunk, conversations: int) -> dict[str, Any]:
+    def _meta(self, chunk: Chunk, records: int) -> dict[str, Any]:
         live = chunk.interval.end > self.now() - self.request.live_margin
         return {
             "start": fmt(chunk.interval.start),
             "end": fmt(chunk.interval.end),
             "method": chunk.method,
-            "conversations": conversations,
+            "records": records,
             "live": live,
             "finished_at": fmt(self.now()),
         }
@@ -281,10 +315,12 @@ class Exporter:
         req = self.request
         count = 0
         live = chunk.interval.end > self.now() - req.live_margin
+        dataset = self._datasets[chunk.dataset]
         try:
             if chunk.method == "query":
                 pages = fetch_query_chunk(
                     self.client,
+                    dataset,
                     chunk,
                     page_size=req.page_size,
                     stop=self._stop,
@@ -293,7 +329,7 @@ class Exporter:
                 )
             else:
                 pages = fetch_job_chunk(
-                    self.client, chunk, page_size=req.job_page_size, stop=self._stop
+                    self.client, dataset, chunk, page_size=req.job_page_size, stop=self._stop
                 )
             for page in pages:
                 if page is REREAD:

@@ -8,10 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.export.plan import (
+from genesys_analytics.extraction.plan import (
     Chunk,
     day_cuts,
-    interval_of,
     plan_chunks,
     remaining,
     split_chunk,
@@ -56,10 +55,9 @@ def test_interval_within_one_day_is_one_cut() -> None:
 
 def test_query_plan_is_one_chunk_per_utc_day() -> None:
     i = iv("2024-05-01", "2024-05-04")
-    chunks = plan_chunks(i, probe=None, method="query")
+    chunks = plan_chunks(i, method="query")
     assert [c.method for c in chunks] == ["query"] * 3
     assert [c.start.day for c in chunks] == [1, 2, 3]
-    assert all(c.est_hits is None for c in chunks)
     assert_tiles(chunks, i)
 
 
@@ -118,93 +116,28 @@ def test_unknown_method_is_a_config_error() -> None:
         plan_chunks(iv("2024-05-01", "2024-05-02"), method="fast")
 
 
-# -- probe-driven halving ----------------------------------------------------------------
-
-
-class FakeProbe:
-    """totalHits proportional to duration: ``per_hour`` hits in every hour."""
-
-    def __init__(self, per_hour: float) -> None:
-        self.per_hour = per_hour
-        self.calls: list[Interval] = []
-
-    def __call__(self, i: Interval) -> int:
-        self.calls.append(i)
-        return int(self.per_hour * i.duration.total_seconds() / 3600)
-
-
-def test_chunk_within_cap_is_probed_once_and_kept() -> None:
-    probe = FakeProbe(per_hour=1000)  # 24,000 a day
-    i = iv("2024-05-01", "2024-05-02")
-    chunks = plan_chunks(i, probe=probe, method="query")
-    assert chunks == [Chunk(i, "query", 24_000)]
-    assert probe.calls == [i]
-
-
-def test_busy_day_is_halved_until_under_cap() -> None:
-    probe = FakeProbe(per_hour=10_000)  # 240,000 a day -> 6-hour slices of 60,000
-    i = iv("2024-05-01", "2024-05-02")
-    chunks = plan_chunks(i, probe=probe, method="query")
-    assert_tiles(chunks, i)
-    assert [c.interval.duration for c in chunks] == [timedelta(hours=6)] * 4
-    assert all(c.method == "query" and c.est_hits == 60_000 for c in chunks)
-    assert not any(crosses_midnight(c.interval) for c in chunks)
-
-
-def test_halving_follows_the_probe_not_a_uniform_grid() -> None:
-    busy = iv("2024-05-01T08:00:00Z", "2024-05-01T09:00:00Z")
-
-    def probe(i: Interval) -> int:  # a burst of 150k conversations between 08:00 and 09:00
-        overlap = min(i.end, busy.end) - max(i.start, busy.start)
-        return max(0, int(150_000 * overlap / busy.duration))
-
-    i = iv("2024-05-01", "2024-05-02")
-    chunks = plan_chunks(i, probe=probe, method="query")
-    assert_tiles(chunks, i)
-    assert all(c.est_hits is not None and c.est_hits <= 100_000 for c in chunks)
-    assert chunks[-1].interval.duration == timedelta(hours=12)  # the quiet half is kept whole
-
-
-def test_slice_still_over_cap_at_min_slice_becomes_a_job() -> None:
-    def probe(i: Interval) -> int:  # long-running conversations: every slice sees 200k
-        return 200_000
-
-    i = iv("2024-05-01T00:00:00Z", "2024-05-01T01:00:00Z")
-    chunks = plan_chunks(i, probe=probe, method="query", min_slice=timedelta(minutes=10))
-    assert_tiles(chunks, i)
-    assert {c.method for c in chunks} == {"job"}
-    assert all(c.est_hits == 200_000 for c in chunks)
-    # 60 -> 30 -> 15 minutes; halving 15 would go under 10 minutes
-    assert all(c.interval.duration == timedelta(minutes=15) for c in chunks)
-
-
-def test_job_chunks_are_not_probed() -> None:
-    probe = FakeProbe(per_hour=1)
-    plan_chunks(iv("2024-05-01", "2024-05-05"), probe=probe, method="job")
-    assert probe.calls == []
-
-
 # -- split_chunk, keys, remaining --------------------------------------------------------
 
 
-def test_split_chunk_halves_and_keeps_the_method() -> None:
-    c = Chunk(iv("2024-05-01T00:00:00Z", "2024-05-01T06:00:00Z"), "query", 50)
+def test_split_chunk_halves_and_keeps_the_method_and_dataset() -> None:
+    c = Chunk(iv("2024-05-01T00:00:00Z", "2024-05-01T06:00:00Z"), "query", "conversations")
     a, b = split_chunk(c)
     assert (a.start, a.end, b.end) == (c.start, datetime(2024, 5, 1, 3, tzinfo=UTC), c.end)
     assert a.method == b.method == "query"
-    assert a.est_hits is None
+    assert a.dataset == b.dataset == "conversations"
 
 
 def test_split_chunk_refuses_a_chunk_too_short_to_halve() -> None:
     t = datetime(2024, 5, 1, tzinfo=UTC)
     with pytest.raises(ValueError):
-        split_chunk(Chunk(Interval(t, t + timedelta(milliseconds=1)), "query", None))
+        split_chunk(Chunk(Interval(t, t + timedelta(milliseconds=1)), "query"))
 
 
-def test_chunk_key_is_stable_and_names_its_interval() -> None:
+def test_chunk_key_is_stable_and_names_its_dataset_and_interval() -> None:
     i = iv("2024-05-01T00:00:00Z", "2024-05-01T06:00:00Z")
-    assert Chunk(i, "query", 5).key == Chunk(i, "job", None).key == i.iso()
-    assert interval_of(Chunk(i, "job").key) == i
+    assert Chunk(i, "query", "users").key == Chunk(i, "job", "users").key == f"users {i.iso()}"
+    assert Chunk(i, "query", "users").key != Chunk(i, "query", "conversations").key
+    assert plan_chunks(i, method="query", dataset="x")[0].key == f"x {i.iso()}"
 
 
 def test_remaining_returns_the_uncovered_gaps() -> None:
@@ -238,44 +171,29 @@ def intervals(draw: st.DrawFn) -> Interval:
     interval=intervals(),
     method=st.sampled_from(["auto", "query", "job"]),
     availability=st.one_of(st.none(), instants),
-    per_hour=st.sampled_from([0, 1_000, 50_000, 2_000_000]),
     max_days=st.integers(min_value=1, max_value=7),
-    min_slice_min=st.integers(min_value=1, max_value=120),
 )
 def test_plan_tiles_the_interval_exactly(
     interval: Interval,
     method: str,
     availability: datetime | None,
-    per_hour: int,
     max_days: int,
-    min_slice_min: int,
 ) -> None:
-    probe = FakeProbe(per_hour)
-    chunks = plan_chunks(
-        interval,
-        probe=probe,
-        method=method,
-        availability=availability,
-        cap=100_000,
-        max_days=max_days,
-        min_slice=timedelta(minutes=min_slice_min),
-    )
+    chunks = plan_chunks(interval, method=method, availability=availability, max_days=max_days)
     assert_tiles(chunks, interval)
     for c in chunks:
         if c.method == "query":
             assert not crosses_midnight(c.interval)
-            assert c.est_hits is not None and c.est_hits <= 100_000
         else:
             assert c.interval.duration <= timedelta(days=max_days)
         if method == "auto" and availability is not None:
-            # queries only after the availability date; jobs before it, unless a slice fell
-            # back to a job at min_slice (those carry their probe result)
+            # queries only after the availability date; jobs before it
             if c.method == "query":
                 assert c.start >= availability
-            elif c.est_hits is None:
+            else:
                 assert c.end <= availability
         if method == "auto" and availability is None:
-            assert c.method == "query" or c.est_hits is not None
+            assert c.method == "query"
         if method == "job":
             assert c.method == "job"
     assert len({c.key for c in chunks}) == len(chunks)

@@ -9,15 +9,16 @@ from typing import Any
 
 import pytest
 
-from genesys_analytics.api.client import DetailsPage
+from genesys_analytics.api.paging import Page, PageNumberInBody, Pager, PageRequest
+from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
 from genesys_analytics.errors import AuthError, IncompleteExport, ServerError
-from genesys_analytics.export.engine import (
+from genesys_analytics.extraction.engine import (
     Exporter,
     ExportRequest,
     incremental_start,
 )
-from genesys_analytics.export.fetch import trim
-from genesys_analytics.export.plan import remaining
+from genesys_analytics.extraction.fetch import trim
+from genesys_analytics.extraction.plan import remaining
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
 
 UTC = timezone.utc
@@ -40,7 +41,8 @@ def test_trim_is_half_open() -> None:
         conv("d", DAY + timedelta(hours=1)),
         {"conversationId": "e", "conversationStart": "2024-05-01T00:30:00+00:00"},
     ]
-    assert [c["conversationId"] for c in trim(convs, iv)] == ["b", "c", "e"]
+    kept = trim(convs, "conversationStart", iv)
+    assert [c["conversationId"] for c in kept] == ["b", "c", "e"]
 
 
 def test_subtract_gaps() -> None:
@@ -73,22 +75,29 @@ def test_incremental_start_prefers_first_live_chunk() -> None:
     assert incremental_start({}) is None
 
 
+def DetailsPage(number: int, total_hits: int, conversations: list[dict[str, Any]]) -> Page:
+    """A details page as the service would describe it (the fakes below speak this)."""
+    return Page(number, conversations, total_hits)
+
+
 class MemorySink:
     def __init__(self, done: dict[str, dict[str, Any]] | None = None) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.writes = 0
         self.checkpoints: dict[str, dict[str, Any]] = dict(done or {})
 
-    def write(self, conversations: list[dict[str, Any]]) -> int:
-        self.writes += len(conversations)
-        for c in conversations:
+    def write(self, dataset: str, records: list[dict[str, Any]]) -> int:
+        assert dataset == "conversations"
+        self.writes += len(records)
+        for c in records:
             self.rows[c["conversationId"]] = c
-        return len(conversations)
+        return len(records)
 
-    def checkpoint(self, chunk_key: str, meta: dict[str, Any]) -> None:
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
+        assert dataset == "conversations" and chunk_key.startswith("conversations ")
         self.checkpoints[chunk_key] = meta
 
-    def done_chunks(self) -> dict[str, dict[str, Any]]:
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
         return dict(self.checkpoints)
 
 
@@ -103,14 +112,43 @@ class FakeClient:
         self.drift: dict[str, dict[str, Any]] = {}
         self.matched: dict[str, list[dict[str, Any]]] = {}
         self.lock = threading.Lock()
+        self.interrupts = self.resumes = 0
 
-    def job_availability(self) -> datetime:
+    def job_availability(self, api: DetailsApi = CONVERSATION_DETAILS) -> datetime:
         return DAY - timedelta(days=30)
+
+    def interrupt(self) -> None:
+        self.interrupts += 1
+
+    def resume(self) -> None:
+        self.resumes += 1
+
+    def details_pages(
+        self,
+        body: dict[str, Any],
+        *,
+        api: DetailsApi = CONVERSATION_DETAILS,
+        start_page: int = 1,
+        page_size: int = 100,
+        prefetch: int = 1,
+    ) -> Iterator[Page]:
+        """The client's own paging loop over :meth:`details_page` (the fake service)."""
+
+        def send(request: PageRequest) -> dict[str, Any]:
+            assert request.json is not None
+            page = self.details_page(request.json, request.state, page_size=page_size)
+            return {"totalHits": page.total_hits, "conversations": page.items}
+
+        paginator = PageNumberInBody(api.query, body, page_size=page_size, start_page=start_page)
+        return iter(Pager(send, paginator, prefetch=prefetch))
+
+    def job_pages(self, body: dict[str, Any], **kw: Any) -> Iterator[Page]:
+        raise AssertionError("this fake serves details queries only")
 
     def on_read(self, key: str) -> None:
         """Called (under the lock) when a read of ``key`` starts with page 1."""
 
-    def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+    def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> Page:
         key = body["interval"]
         with self.lock:
             if number == 1:
@@ -185,7 +223,7 @@ def test_auth_error_is_not_retried() -> None:
 
 def test_persistent_failure_names_the_chunk() -> None:
     class Broken(FakeClient):
-        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> Page:
             raise ServerError("down", status=503)
 
     iv = Interval(DAY, DAY + timedelta(days=1))
@@ -211,7 +249,11 @@ def test_resume_skips_checkpointed_intervals() -> None:
     iv = Interval(DAY, DAY + timedelta(days=3))
     first_day = Interval(DAY, DAY + timedelta(days=1))
     done = {
-        first_day.iso(): {"start": fmt(first_day.start), "end": fmt(first_day.end), "live": False}
+        f"conversations {first_day.iso()}": {
+            "start": fmt(first_day.start),
+            "end": fmt(first_day.end),
+            "live": False,
+        }
     }
     sink = MemorySink(done)
     stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", resume=True)).run(sink)
@@ -284,7 +326,7 @@ def test_pages_after_the_first_are_fetched_in_parallel_and_kept_in_order() -> No
     barrier = threading.Barrier(4, timeout=10)
 
     class Concurrent(FakeClient):
-        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> Page:
             if 2 <= number <= 5:
                 barrier.wait()
             return super().details_page(body, number, page_size=page_size)
@@ -304,17 +346,16 @@ def test_a_slice_still_over_the_cap_is_read_with_a_job() -> None:
     jobs: list[str] = []
 
     class Huge(FakeClient):
-        def job_availability(self) -> datetime:
+        def job_availability(self, api: DetailsApi = CONVERSATION_DETAILS) -> datetime:
             return DAY + timedelta(hours=1)
 
-        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> Page:
             return DetailsPage(number, 250_000, [])
 
-        def conversation_job(
-            self, start: datetime, end: datetime, **kw: Any
-        ) -> Iterator[dict[str, Any]]:
+        def job_pages(self, body: dict[str, Any], **kw: Any) -> Iterator[Page]:
+            start = Interval.parse(body["interval"]).start
             jobs.append(fmt(start))
-            return iter([conv(f"j{fmt(start)}", start)])
+            return iter([Page(1, [conv(f"j{fmt(start)}", start)])])
 
     iv = Interval(DAY, DAY + timedelta(minutes=1))
     sink = MemorySink()
@@ -326,7 +367,7 @@ def test_a_slice_still_over_the_cap_is_read_with_a_job() -> None:
 
 def test_a_slice_over_the_cap_too_new_for_jobs_says_when_to_come_back() -> None:
     class Huge(FakeClient):
-        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> DetailsPage:
+        def details_page(self, body: dict[str, Any], number: int, *, page_size: int) -> Page:
             return DetailsPage(number, 250_000, [])
 
     iv = Interval(DAY, DAY + timedelta(minutes=1))

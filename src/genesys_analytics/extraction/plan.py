@@ -1,7 +1,6 @@
 """Cut an export interval into chunks, each fetched by a details query or an async job.
 
-Pure: no I/O. The only outside knowledge, a chunk's ``totalHits``, comes from the
-``probe`` callback.
+Pure: no I/O.
 
 Why query chunks never cross a UTC midnight: the details query searches whole UTC
 day-indexes, returning every conversation that *started on a day the interval touches*
@@ -10,8 +9,8 @@ reads two full days of candidates for two hours of data, and its ``totalHits`` c
 both days. Day-aligned chunks read each day exactly once, so the UTC day is the
 efficient unit; a busy day is halved into sub-day slices (whose totals shrink, though a
 slice still carries the long-running conversations of that day that are active in it).
-A slice still over the cap at ``min_slice`` can never be paged by the query (100,000
-results at most) and becomes a job chunk instead.
+The engine halves a chunk whose first page reports more than the cap, and reads a slice
+still over it with a job.
 
 Job chunks may cross midnights: jobs match on lifetime overlap, which the export trims
 anyway. They are merged up to ``max_days`` long.
@@ -25,19 +24,16 @@ The returned chunks are sorted and tile ``[start, end)`` exactly: no gaps, no ov
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from genesys_analytics.api.paging import RESULT_CAP
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval, day_start
 
 Method = Literal["query", "job"]
-Probe = Callable[[Interval], int]
 
-DEFAULT_CAP = RESULT_CAP  # the details query's deep-paging cap
 _MIN_SPLIT = timedelta(milliseconds=2)
 
 
@@ -47,17 +43,17 @@ class Chunk:
 
     interval: Interval
     method: Method
-    est_hits: int | None = None
+    dataset: str = ""
 
     @property
     def key(self) -> str:
-        """Stable checkpoint id: the interval in API form.
+        """Stable checkpoint id: the dataset and the interval in API form.
 
         The method is deliberately not part of it: a resumed run may choose the other
         method for the same interval (the availability date moves), and after trimming
-        both read exactly the same conversations.
+        both read exactly the same records.
         """
-        return self.interval.iso()
+        return f"{self.dataset} {self.interval.iso()}".lstrip()
 
     @property
     def start(self) -> datetime:
@@ -71,31 +67,26 @@ class Chunk:
 def plan_chunks(
     interval: Interval,
     *,
-    probe: Probe | None = None,
     method: str = "auto",
     availability: datetime | None = None,
-    cap: int = DEFAULT_CAP,
     max_days: int = 7,
-    min_slice: timedelta = timedelta(minutes=5),
+    dataset: str = "",
 ) -> list[Chunk]:
     """Plan the chunks of ``interval`` (see the module docstring for the rules)."""
     if method not in ("auto", "query", "job"):
         raise ConfigError(f"unknown method {method!r}; use auto, query or job.")
-    if cap < 1 or max_days < 1 or min_slice <= timedelta(0):
-        raise ConfigError("cap, max_days and min_slice must be positive.")
+    if max_days < 1:
+        raise ConfigError("max_days must be positive.")
     chunks: list[Chunk] = []
     jobs: list[Interval] = []  # consecutive job pieces waiting to be merged
     for piece, m in _pieces(interval, method, availability):
         if m == "job":
             jobs.append(piece)
             continue
-        chunks.extend(_merge_jobs(jobs, max_days))
+        chunks.extend(_merge_jobs(jobs, max_days, dataset))
         jobs = []
-        if probe is None:
-            chunks.append(Chunk(piece, "query"))
-        else:
-            chunks.extend(_fit(piece, probe, cap, min_slice))
-    chunks.extend(_merge_jobs(jobs, max_days))
+        chunks.append(Chunk(piece, "query", dataset))
+    chunks.extend(_merge_jobs(jobs, max_days, dataset))
     return chunks
 
 
@@ -103,7 +94,7 @@ def split_chunk(chunk: Chunk) -> list[Chunk]:
     """Halve a chunk (after a 504, or when paging finds it too big); same method."""
     if chunk.interval.duration < _MIN_SPLIT:
         raise ValueError(f"chunk {chunk.key} is too short to split")
-    return [Chunk(half, chunk.method) for half in chunk.interval.halves()]
+    return [Chunk(half, chunk.method, chunk.dataset) for half in chunk.interval.halves()]
 
 
 def day_cuts(interval: Interval) -> list[Interval]:
@@ -139,11 +130,6 @@ def remaining(interval: Interval, done: Iterable[Interval]) -> list[Interval]:
     return gaps
 
 
-def interval_of(chunk_key: str) -> Interval:
-    """The interval a :attr:`Chunk.key` names."""
-    return Interval.parse(chunk_key)
-
-
 def _pieces(
     interval: Interval, method: str, availability: datetime | None
 ) -> list[tuple[Interval, Method]]:
@@ -161,7 +147,7 @@ def _pieces(
     return out
 
 
-def _merge_jobs(pieces: list[Interval], max_days: int) -> list[Chunk]:
+def _merge_jobs(pieces: list[Interval], max_days: int, dataset: str) -> list[Chunk]:
     """Merge adjacent job pieces into chunks at most ``max_days`` long."""
     limit = timedelta(days=max_days)
     out: list[Chunk] = []
@@ -171,40 +157,17 @@ def _merge_jobs(pieces: list[Interval], max_days: int) -> list[Chunk]:
             current = Interval(current.start, piece.end)
         else:
             if current is not None:
-                out.append(Chunk(current, "job"))
+                out.append(Chunk(current, "job", dataset))
             current = piece
     if current is not None:
-        out.append(Chunk(current, "job"))
-    return out
-
-
-def _fit(piece: Interval, probe: Probe, cap: int, min_slice: timedelta) -> list[Chunk]:
-    """Halve a query piece until every slice's probe is within ``cap``.
-
-    A slice over the cap whose halves would be shorter than ``min_slice`` becomes a job.
-    """
-    out: list[Chunk] = []
-    stack = [piece]
-    while stack:
-        iv = stack.pop()
-        hits = probe(iv)
-        if hits <= cap:
-            out.append(Chunk(iv, "query", hits))
-        elif iv.duration / 2 < min_slice or iv.duration < _MIN_SPLIT:
-            out.append(Chunk(iv, "job", hits))
-        else:
-            first, second = iv.halves()
-            stack.extend([second, first])  # depth first, in time order
+        out.append(Chunk(current, "job", dataset))
     return out
 
 
 __all__ = [
-    "DEFAULT_CAP",
     "Chunk",
     "Method",
-    "Probe",
     "day_cuts",
-    "interval_of",
     "plan_chunks",
     "remaining",
     "split_chunk",

