@@ -373,3 +373,92 @@ def test_a_slice_over_the_cap_too_new_for_jobs_says_when_to_come_back() -> None:
     iv = Interval(DAY, DAY + timedelta(minutes=1))
     with pytest.raises(IncompleteExport, match="newer than the data the jobs API has"):
         Exporter(Huge([]), ExportRequest(iv, method="query")).run(MemorySink())
+
+
+def test_a_chunk_that_moves_on_every_read_is_split_until_reads_hold_still() -> None:
+    # A newcomer lands before page 2 of every read of a chunk longer than six hours.
+    class Restless(FakeClient):
+        arrivals = 0
+
+        def on_read(self, key: str) -> None:
+            if Interval.parse(key).duration > timedelta(hours=6):
+                Restless.arrivals += 1
+                self.drift[key] = conv(f"new{Restless.arrivals}", DAY + timedelta(minutes=1))
+
+    client = Restless(_convs(5))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(sink)
+    assert stats.chunks_split >= 2  # one day -> halves -> quarters of six hours
+    assert {f"new{i}" for i in range(1, Restless.arrivals + 1)} <= set(sink.rows)
+    assert stats.conversations == len(sink.rows), "re-reads are not counted as new records"
+    assert stats.conversations < sink.writes
+
+
+def test_rereads_are_counted_once() -> None:
+    client = FakeClient(_convs(5))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.drift[iv.iso()] = conv("late", DAY + timedelta(minutes=1))
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(sink)
+    assert stats.rereads == 1 and sink.writes > len(sink.rows)
+    assert stats.conversations == len(sink.rows) == 6
+
+
+class JobClient(FakeClient):
+    """Serves one job whose results come in the given pages."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
+        super().__init__([])
+        self.result_pages = pages
+
+    def job_availability(self, api: DetailsApi = CONVERSATION_DETAILS) -> datetime:
+        return DAY + timedelta(days=30)
+
+    def job_pages(self, body: dict[str, Any], **kw: Any) -> Iterator[Page]:
+        return iter(Page(n, items) for n, items in enumerate(self.result_pages, start=1))
+
+
+def test_a_job_checkpoints_each_utc_day_its_ordered_results_have_passed() -> None:
+    day = [DAY + timedelta(days=d, hours=12) for d in range(3)]
+    client = JobClient([[conv("a", day[0])], [conv("b", day[1])], [conv("c", day[2])]])
+    iv = Interval(DAY, DAY + timedelta(days=3))
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, method="job")).run(sink)
+    spans = sorted((m["start"], m["end"]) for m in sink.checkpoints.values())
+    assert spans == [
+        (fmt(DAY), fmt(DAY + timedelta(days=1))),
+        (fmt(DAY), fmt(DAY + timedelta(days=3))),  # the whole job, when it ended
+        (fmt(DAY + timedelta(days=1)), fmt(DAY + timedelta(days=2))),
+    ]
+    assert stats.days_sealed == 2 and stats.conversations == 3
+
+
+def test_job_results_out_of_order_seal_no_more_days() -> None:
+    day = [DAY + timedelta(days=d, hours=12) for d in range(3)]
+    client = JobClient([[conv("b", day[1])], [conv("a", day[0])], [conv("c", day[2])]])
+    iv = Interval(DAY, DAY + timedelta(days=3))
+    sink = MemorySink()
+    stats = Exporter(client, ExportRequest(iv, method="job")).run(sink)
+    # day 0 was sealed when "b" arrived (nothing of day 0 had been seen): a real service
+    # that does not order its results must not get a day sealed after the disorder shows.
+    assert stats.days_sealed == 1
+    assert set(sink.rows) == {"a", "b", "c"}
+
+
+def test_cancel_stops_the_run_between_writes() -> None:
+    cancel = threading.Event()
+
+    class Cancelling(MemorySink):
+        def write(self, dataset: str, records: list[dict[str, Any]]) -> int:
+            cancel.set()  # as a SIGINT handler would, while the first page is written
+            return super().write(dataset, records)
+
+    client = FakeClient(_convs(20))
+    iv = Interval(DAY, DAY + timedelta(days=3))
+    sink = Cancelling()
+    with pytest.raises(KeyboardInterrupt):
+        Exporter(
+            client, ExportRequest(iv, page_size=2, method="query", workers=1), cancel=cancel
+        ).run(sink)
+    assert sink.checkpoints == {} and client.interrupts == 1 and client.resumes == 1

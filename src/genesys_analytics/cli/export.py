@@ -15,6 +15,7 @@ from genesys_analytics.cli.options import (
     resolve_interval,
 )
 from genesys_analytics.cli.progress import ChunkProgress
+from genesys_analytics.cli.signals import stop_on_interrupt
 from genesys_analytics.extraction.datasets import DATASETS
 from genesys_analytics.extraction.run import DEFAULT_OUT
 from genesys_analytics.extraction.run import export as run_export
@@ -102,6 +103,7 @@ def export(
     interval = None if continuing else resolve_interval(start, end, last)
     try:
         with (
+            stop_on_interrupt() as cancel,
             make_client(region, base_url) as client,
             ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
         ):
@@ -117,6 +119,7 @@ def export(
                 resume=resume,
                 incremental=incremental,
                 progress=bar,
+                cancel=cancel,
             )
     except KeyboardInterrupt:
         click.echo(

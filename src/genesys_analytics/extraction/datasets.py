@@ -58,9 +58,13 @@ class Details:
 @dataclass(frozen=True)
 class Dataset:
     name: str
-    key: str
     source: Details
     storage: Storage
+
+    @property
+    def key(self) -> str:
+        """The record field that identifies a record (the newer copy of a key wins)."""
+        return self.storage.key_field
 
     @property
     def description(self) -> str:
@@ -69,7 +73,6 @@ class Dataset:
 
 CONVERSATIONS = Dataset(
     name="conversations",
-    key=queries.CONVERSATION_ID,
     source=Details(
         api=CONVERSATION_DETAILS,
         timestamp=queries.CONVERSATION_START,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,7 +37,9 @@ from genesys_analytics.extraction.datasets import CONVERSATIONS, Dataset
 from genesys_analytics.extraction.fetch import (
     MIN_SPLIT,
     REREAD,
+    ChunkMoving,
     ExportClient,
+    Sealed,
     fetch_job_chunk,
     fetch_query_chunk,
 )
@@ -81,7 +83,8 @@ class ExportStats:
     chunks_retried: int = 0
     rereads: int = 0
     pages: int = 0
-    records: dict[str, int] = field(default_factory=dict)  # rows written per dataset
+    days_sealed: int = 0  # UTC days of job chunks checkpointed before their job ended
+    records: dict[str, int] = field(default_factory=dict)  # distinct records per dataset
     live_chunks: int = 0
     methods: dict[str, int] = field(default_factory=dict)
 
@@ -145,13 +148,17 @@ class Exporter:
         *,
         progress: Progress | None = None,
         now: Callable[[], datetime] | None = None,
+        cancel: threading.Event | None = None,
     ) -> None:
+        """``cancel``: set it (from a signal handler, say) to stop the run at a safe point,
+        between two writes; the run then raises ``KeyboardInterrupt``."""
         self.client = client
         self.request = request
         self.progress = progress or _NoProgress()
         self.now = now or (lambda: datetime.now(UTC))
         self.stats = ExportStats()
         self._stop = threading.Event()
+        self._cancel = cancel or threading.Event()
         self._datasets = {d.name: d for d in request.datasets}
         self._availability: dict[str, datetime] = {}
 
@@ -223,20 +230,27 @@ class Exporter:
                 submit(chunk)
             try:
                 while pending:
-                    kind, chunk, payload = outbox.get()
+                    kind, chunk, payload = self._next(outbox)
                     if kind == "page":
-                        written = sink.write(chunk.dataset, payload) if payload else 0
+                        page, new = payload
+                        if page:
+                            sink.write(chunk.dataset, page)
                         self.stats.pages += 1
-                        records = self.stats.records
-                        records[chunk.dataset] = records.get(chunk.dataset, 0) + written
-                        self.progress.page(len(payload))
+                        self.progress.page(new)
                     elif kind == "reread":
                         self.stats.rereads += 1
+                    elif kind == "sealed":
+                        part = Chunk(payload, chunk.method, chunk.dataset)
+                        sink.checkpoint(chunk.dataset, part.key, self._meta(part, None))
+                        log.info("checkpointed %s, passed by the job of %s", part.key, chunk.key)
+                        self.stats.days_sealed += 1
                     elif kind == "done":
                         pending -= 1
                         meta = self._meta(chunk, payload)
                         sink.checkpoint(chunk.dataset, chunk.key, meta)
                         log.info("checkpointed chunk %s (%d records)", chunk.key, payload)
+                        records = self.stats.records
+                        records[chunk.dataset] = records.get(chunk.dataset, 0) + payload
                         self.stats.chunks_done += 1
                         self.stats.methods[chunk.method] = (
                             self.stats.methods.get(chunk.method, 0) + 1
@@ -254,10 +268,23 @@ class Exporter:
                 raise
         return self.stats
 
+    def _next(self, outbox: queue.Queue[tuple[str, Chunk, Any]]) -> tuple[str, Chunk, Any]:
+        """The next item for the writer; ``KeyboardInterrupt`` once ``cancel`` is set."""
+        while not self._cancel.is_set():
+            try:
+                return outbox.get(timeout=0.1)
+            except queue.Empty:
+                continue
+        raise KeyboardInterrupt("the export was cancelled")
+
     def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
         """Decide what to do with a chunk that failed: split it, retry it, or give up."""
         over_cap = isinstance(exc, ResultCapExceeded)
-        too_heavy = over_cap or (isinstance(exc, ServerError) and exc.status == 504)
+        too_heavy = (
+            over_cap
+            or isinstance(exc, ChunkMoving)
+            or (isinstance(exc, ServerError) and exc.status == 504)
+        )
         if too_heavy and chunk.interval.duration >= 2 * MIN_SPLIT:
             parts = split_chunk(chunk)
             if len(parts) > 1:
@@ -300,7 +327,7 @@ class Exporter:
             return None
         return Chunk(chunk.interval, "job", chunk.dataset)
 
-    def _meta(self, chunk: Chunk, records: int) -> dict[str, Any]:
+    def _meta(self, chunk: Chunk, records: int | None) -> dict[str, Any]:
         live = chunk.interval.end > self.now() - self.request.live_margin
         return {
             "start": fmt(chunk.interval.start),
@@ -313,9 +340,10 @@ class Exporter:
 
     def _work(self, chunk: Chunk, outbox: queue.Queue[tuple[str, Chunk, Any]]) -> None:
         req = self.request
-        count = 0
+        seen: set[str] = set()  # keys of this chunk so far: re-reads are not new records
         live = chunk.interval.end > self.now() - req.live_margin
         dataset = self._datasets[chunk.dataset]
+        pages: Iterator[list[dict[str, Any]] | Sealed | None]
         try:
             if chunk.method == "query":
                 pages = fetch_query_chunk(
@@ -331,15 +359,19 @@ class Exporter:
                 pages = fetch_job_chunk(
                     self.client, dataset, chunk, page_size=req.job_page_size, stop=self._stop
                 )
+            key = dataset.key
             for page in pages:
                 if page is REREAD:
-                    count = 0  # the next read counts afresh
                     self._put(outbox, ("reread", chunk, None))
                     continue
-                count += len(page)
-                self._put(outbox, ("page", chunk, page))
+                if isinstance(page, Sealed):
+                    self._put(outbox, ("sealed", chunk, page.interval))
+                    continue
+                before = len(seen)
+                seen.update(r[key] for r in page if isinstance(r.get(key), str))
+                self._put(outbox, ("page", chunk, (page, len(seen) - before)))
             if not self._stop.is_set():
-                self._put(outbox, ("done", chunk, count))
+                self._put(outbox, ("done", chunk, len(seen)))
         except BaseException as exc:  # handed to the writer, which decides
             if not self._stop.is_set():
                 self._put(outbox, ("error", chunk, exc))

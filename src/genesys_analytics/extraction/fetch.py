@@ -14,6 +14,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -22,14 +23,31 @@ from genesys_analytics.api.queries import DetailsApi
 from genesys_analytics.errors import PaginationError
 from genesys_analytics.extraction.datasets import Dataset, Record
 from genesys_analytics.extraction.plan import Chunk
-from genesys_analytics.timeutil import Interval, fmt, parse_instant
+from genesys_analytics.timeutil import Interval, day_start, fmt, parse_instant
 
 log = logging.getLogger(__name__)
 
-MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy at this length is not split further
-MAX_READS = 5
+MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy (or too busy) at this length is not split
+MOVING_READS = 2  # reads of a chunk that moved each time, before it is split instead
+MAX_READS = 5  # reads of a chunk too short to split, before it fails
 JOB_BATCH = 200  # job results are handed to the writer in batches this size, bounding memory
 REREAD = None  # yielded between two reads of a chunk that moved while it was paged
+
+
+class ChunkMoving(PaginationError):
+    """Pages kept shifting while a chunk was read: split it (fewer pages to shift between)."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """Yielded by a job once its results have passed ``interval``: every record of it is in.
+
+    Job results come ordered by the dataset's timestamp, so once a record of a later UTC
+    day arrives, the earlier days are complete and can be checkpointed on their own: an
+    interrupted job then resumes from the first unfinished day, not from the job's start.
+    """
+
+    interval: Interval
 
 
 class ExportClient(Protocol):
@@ -78,12 +96,14 @@ def trim(records: Iterable[Record], timestamp: str, interval: Interval) -> list[
     kept = []
     for record in records:
         start = record.get(timestamp)
-        if not start:
-            continue
-        key = start if len(start) == 24 and start.endswith("Z") else fmt(parse_instant(start))
-        if lo <= key < hi:
+        if start and lo <= _canonical(start) < hi:
             kept.append(record)
     return kept
+
+
+def _canonical(stamp: str) -> str:
+    """An API timestamp as ``YYYY-MM-DDTHH:MM:SS.mmmZ``, whose text orders like time."""
+    return stamp if len(stamp) == 24 and stamp.endswith("Z") else fmt(parse_instant(stamp))
 
 
 class _Read:
@@ -125,7 +145,10 @@ def fetch_query_chunk(
     ``totalHits`` held still through it and no item showed twice; counting the ids
     cannot replace that, because ``totalHits`` is approximate. The sink merges the reads
     by key. A ``live`` chunk keeps growing by nature: after two merged reads it is
-    accepted (and checkpointed as live, to be read again).
+    accepted (and checkpointed as live, to be read again). Any other chunk that moves on
+    ``MOVING_READS`` reads in a row raises ``ChunkMoving`` so the engine splits it: a
+    smaller chunk has fewer pages, so fewer chances to move while it is read, until a
+    read holds still. One too short to split is read up to ``MAX_READS`` times.
     """
     source = dataset.source
     body = source.query_body(chunk.interval)
@@ -143,6 +166,8 @@ def fetch_query_chunk(
         if live and attempt >= 2:
             log.info("%s is live and still growing; keeping the merged reads", chunk.key)
             return
+        if attempt >= MOVING_READS and chunk.interval.duration >= 2 * MIN_SPLIT:
+            raise ChunkMoving(f"{chunk.interval} kept moving over {attempt} reads")
         log.info(
             "%s moved while paging (totalHits %s → %s, %d seen twice); reading it again",
             chunk.key,
@@ -165,27 +190,53 @@ def fetch_job_chunk(
     *,
     page_size: int,
     stop: threading.Event,
-) -> Iterator[list[Record]]:
-    """Run one async job; yield its trimmed records in batches of at most ``JOB_BATCH``."""
+) -> Iterator[list[Record] | Sealed]:
+    """Run one async job; yield its trimmed records in batches of at most ``JOB_BATCH``.
+
+    Between batches it yields :class:`Sealed` for each UTC day of the chunk that the
+    results have passed (they come ordered by the timestamp). A result earlier than one
+    already seen means the order does not hold: no more days are sealed for this job,
+    and the chunk is checkpointed whole when it ends, as before.
+    """
     source = dataset.source
     pages = client.job_pages(
         source.job_body(chunk.interval), api=source.api, page_size=page_size, stop=stop
     )
+    sealed_to = chunk.interval.start  # every day before this point is checkpointed
+    latest = ""  # the latest timestamp seen, as API text (which orders like time)
+    ordered = True
     with _closing(pages):
         for page in pages:
-            records = trim(source.records(page.items), source.timestamp, chunk.interval)
-            for i in range(0, len(records), JOB_BATCH):
+            records = list(source.records(page.items))
+            for record in records:
+                stamp = record.get(source.timestamp)
+                if isinstance(stamp, str) and stamp and ordered:
+                    stamp = _canonical(stamp)
+                    if stamp < latest:
+                        ordered = False
+                        log.info("%s: job results out of order; checkpointed whole", chunk.key)
+                    latest = max(latest, stamp)
+            kept = trim(records, source.timestamp, chunk.interval)
+            for i in range(0, len(kept), JOB_BATCH):
                 if stop.is_set():
                     return
-                yield records[i : i + JOB_BATCH]
+                yield kept[i : i + JOB_BATCH]
+            if ordered and latest:
+                passed = day_start(parse_instant(latest).date())
+                if passed > sealed_to and passed < chunk.interval.end:
+                    yield Sealed(Interval(sealed_to, passed))
+                    sealed_to = passed
 
 
 __all__ = [
     "JOB_BATCH",
     "MAX_READS",
     "MIN_SPLIT",
+    "MOVING_READS",
     "REREAD",
+    "ChunkMoving",
     "ExportClient",
+    "Sealed",
     "fetch_job_chunk",
     "fetch_query_chunk",
     "trim",

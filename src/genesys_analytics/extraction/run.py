@@ -16,6 +16,7 @@ interrupted or failed export continues with ``resume=True``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -92,6 +93,7 @@ def export(
     resume: bool = False,
     incremental: bool = False,
     progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> ExportResult:
     """Export every record of ``datasets`` in ``[start, end)`` into ``out``.
 
@@ -99,7 +101,8 @@ def export(
     continues from the first point the store does not hold completely (DuckDB only).
     ``resume=True`` continues an interrupted export from its checkpoints. Raises the
     library's errors (``IncompleteExport`` names the chunk that could not be read; run
-    again with ``resume=True``).
+    again with ``resume=True``). Setting ``cancel`` (e.g. from a SIGINT handler) stops
+    the export between two writes with ``KeyboardInterrupt``; what was checkpointed stays.
     """
     if format not in FORMATS:
         raise ConfigError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}.")
@@ -130,7 +133,9 @@ def export(
             resume=resume,
             incremental=incremental,
         )
-        stats = Exporter(client, request, progress=progress).run(sink)
+        stats = Exporter(client, request, progress=progress, cancel=cancel).run(sink)
+        if cancel is not None and cancel.is_set():
+            raise KeyboardInterrupt("the export was cancelled")
         sink.commit()
     finally:
         sink.close()

@@ -190,7 +190,10 @@ class DuckDBStore:
                 pending.clear()
             self._pending_bytes = 0
             if self._in_txn:
-                self.con.execute("ROLLBACK")
+                try:
+                    self.con.execute("ROLLBACK")
+                except duckdb.Error as exc:  # already aborted (e.g. by an interrupted query)
+                    log.debug("rollback on close: %s", exc)
                 self._in_txn = False
             self.con.close()
             self.con = None  # type: ignore[assignment]
