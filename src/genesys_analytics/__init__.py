@@ -2,6 +2,7 @@
 
 from genesys_analytics.api.client import Client
 from genesys_analytics.api.paging import Page
+from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import (
     AuthError,
     BadQuery,
@@ -24,6 +25,7 @@ __all__ = [
     "Client",
     "ConfigError",
     "ExportResult",
+    "Filters",
     "GenesysError",
     "IncompleteExport",
     "JobFailed",

@@ -70,6 +70,23 @@ class Filters:
     def empty(self) -> bool:
         return self == Filters()
 
+    def as_meta(self) -> dict[str, Any]:
+        """The filters as plain, ordered JSON (recorded with each checkpoint)."""
+        out: dict[str, Any] = {}
+        for name in ("media_type", "queue_id", "direction", "user_id", "originating_direction"):
+            values = sorted(set(_values(getattr(self, name))))
+            if values:
+                out[name] = values
+        if self.ongoing is not None:
+            out["ongoing"] = self.ongoing
+        return out
+
+    def describe(self) -> str:
+        """``media_type=voice, queue_id=q1|q2`` (empty without filters)."""
+        return ", ".join(
+            f"{k}={'|'.join(v) if isinstance(v, list) else v}" for k, v in self.as_meta().items()
+        )
+
 
 _SEGMENT_DIMENSIONS = {
     "media_type": "mediaType",
@@ -133,10 +150,11 @@ def details_query(
     page_size: int = 100,
     page_number: int = 1,
     order: str = "asc",
-    **filters: Any,
+    filters: Filters | None = None,
+    **by_name: Any,
 ) -> dict[str, Any]:
-    """Body of ``POST .../conversations/details/query``."""
-    body = _detail_body(interval, order, Filters(**filters))
+    """Body of ``POST .../conversations/details/query``; filters as ``Filters`` or keywords."""
+    body = _detail_body(interval, order, filters or Filters(**by_name))
     body["paging"] = {"pageSize": page_size, "pageNumber": page_number}
     return body
 
@@ -147,10 +165,11 @@ def job_query(
     start_of_day: bool = True,
     order: str = "asc",
     limit: int | None = None,
-    **filters: Any,
+    filters: Filters | None = None,
+    **by_name: Any,
 ) -> dict[str, Any]:
-    """Body of ``POST .../conversations/details/jobs``."""
-    body = _detail_body(interval, order, Filters(**filters))
+    """Body of ``POST .../conversations/details/jobs``; filters as ``Filters`` or keywords."""
+    body = _detail_body(interval, order, filters or Filters(**by_name))
     body["startOfDayIntervalMatching"] = start_of_day
     if limit is not None:
         body["limit"] = limit

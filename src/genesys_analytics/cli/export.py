@@ -10,10 +10,13 @@ import click
 from genesys_analytics.cli.options import (
     EXIT_INTERRUPTED,
     connection_options,
+    filter_options,
     interval_options,
     make_client,
+    resolve_filters,
     resolve_interval,
 )
+from genesys_analytics.cli.plan import plan_text
 from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.cli.signals import stop_on_interrupt
 from genesys_analytics.extraction.datasets import DATASETS
@@ -64,6 +67,13 @@ from genesys_analytics.sinks import FORMATS
     help=f"What to export, comma-separated or repeated: {', '.join(DATASETS)}, or all. "
     "[default: conversations]",
 )
+@filter_options
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (chunks, methods, estimated conversations, requests and time at "
+    "the rate limit) without exporting: one small query per UTC day sizes it.",
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
 @click.option(
     "--incremental",
@@ -82,6 +92,10 @@ def export(
     method: str,
     workers: int,
     datasets: tuple[str, ...],
+    media_types: tuple[str, ...],
+    queues: tuple[str, ...],
+    directions: tuple[str, ...],
+    dry_run: bool,
     resume: bool,
     incremental: bool,
     region: str | None,
@@ -101,12 +115,31 @@ def export(
     continuing = incremental and not start and not last
     # Check the dates before anything touches the output (or a resumable staging file).
     interval = None if continuing else resolve_interval(start, end, last)
+    if dry_run:
+        with make_client(region, base_url) as client:
+            filters = resolve_filters(client, media_types, queues, directions)
+            click.echo(
+                plan_text(
+                    client,
+                    path,
+                    fmt,
+                    interval,
+                    end,
+                    datasets,
+                    filters,
+                    method,
+                    resume=resume,
+                    incremental=incremental,
+                )
+            )
+        return
     try:
         with (
             stop_on_interrupt() as cancel,
             make_client(region, base_url) as client,
             ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
         ):
+            filters = resolve_filters(client, media_types, queues, directions)
             result = run_export(
                 client,
                 None if interval is None else interval.start,
@@ -114,6 +147,7 @@ def export(
                 out=path,
                 format=fmt,
                 datasets=datasets or ("conversations",),
+                filters=filters,
                 method=method,  # type: ignore[arg-type]
                 workers=workers,
                 resume=resume,

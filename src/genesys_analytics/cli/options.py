@@ -96,11 +96,85 @@ def make_client(region: str | None, base_url: str | None) -> Any:
     return Client.from_env(**overrides)
 
 
+def filter_options(func: F) -> F:
+    """--media-type, --queue and --direction: what the query reads (repeatable, or a,b)."""
+
+    @click.option(
+        "--media-type",
+        "media_types",
+        multiple=True,
+        metavar="TYPES",
+        help="Only conversations with a session of these media types: voice, callback, chat, "
+        "email, message (comma-separated or repeated).",
+    )
+    @click.option(
+        "--queue",
+        "queues",
+        multiple=True,
+        metavar="QUEUES",
+        help="Only conversations that reached these queues, by name or id (comma-separated or "
+        "repeated; names are looked up in the routing API).",
+    )
+    @click.option(
+        "--direction",
+        "directions",
+        multiple=True,
+        type=click.Choice(["inbound", "outbound"]),
+        help="Only conversations that started in this direction (originatingDirection).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+MEDIA_TYPES = ("voice", "callback", "chat", "email", "message")
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+def resolve_filters(
+    client: Any, media_types: tuple[str, ...], queues: tuple[str, ...], directions: tuple[str, ...]
+) -> Any:
+    """The ``Filters`` the options name; queue names become ids through the routing API."""
+    from genesys_analytics.api.queries import Filters
+
+    media = _split(media_types)
+    unknown = [m for m in media if m not in MEDIA_TYPES]
+    if unknown:
+        raise ConfigError(f"--media-type {unknown[0]!r} is not one of {', '.join(MEDIA_TYPES)}.")
+    wanted = _split(queues)
+    queue_ids: list[str] = []
+    if wanted:
+        listed = [(str(q.get("id")), str(q.get("name") or "")) for q in client.queues()]
+        by_name = {name.casefold(): qid for qid, name in listed}
+        ids = {qid for qid, _ in listed}
+        for value in wanted:
+            qid = value if value in ids else by_name.get(value.casefold())
+            if qid is None:
+                raise ConfigError(
+                    f"--queue {value!r} names no queue (by name or id); "
+                    f"the queues are: {', '.join(sorted(n for _, n in listed)) or 'none'}."
+                )
+            queue_ids.append(qid)
+    return Filters(
+        media_type=media or None,
+        queue_id=queue_ids or None,
+        originating_direction=list(dict.fromkeys(directions)) or None,
+    )
+
+
 __all__ = [
     "EXIT_INTERRUPTED",
+    "MEDIA_TYPES",
     "Context",
     "connection_options",
+    "filter_options",
     "interval_options",
     "make_client",
+    "resolve_filters",
     "resolve_interval",
 ]

@@ -10,10 +10,13 @@ from typing import Any
 import click
 
 from genesys_analytics.api.aggregates import zone
+from genesys_analytics.api.queries import Filters
 from genesys_analytics.cli.options import (
     connection_options,
+    filter_options,
     interval_options,
     make_client,
+    resolve_filters,
     resolve_interval,
 )
 from genesys_analytics.cli.progress import ChunkProgress
@@ -51,24 +54,32 @@ def build_report(
     workers: int = 4,
     method: str = "auto",
     progress: Any = None,
+    filters: Filters | None = None,
 ) -> tuple[VolumeReport, list[Facts] | None]:
     """The report asked for, plus the details facts when they were read (for a chart)."""
     if source == "aggregates" and not compare_sources:
-        return aggregate_volume(client, interval, by, time_zone), None
-    facts = collect_facts(client, interval, workers=workers, method=method, progress=progress)
+        return aggregate_volume(client, interval, by, time_zone, filters), None
+    facts = collect_facts(
+        client, interval, workers=workers, method=method, progress=progress, filters=filters
+    )
     details = group_details(facts, interval, by, time_zone)
     if not compare_sources:
         return details, facts
-    return compare(details, aggregate_volume(client, interval, by, time_zone), facts), facts
+    aggregated = aggregate_volume(client, interval, by, time_zone, filters)
+    return compare(details, aggregated, facts), facts
 
 
 def chart_report(
-    client: Any, interval: Interval, facts: list[Facts] | None, time_zone: str
+    client: Any,
+    interval: Interval,
+    facts: list[Facts] | None,
+    time_zone: str,
+    filters: Filters | None = None,
 ) -> tuple[VolumeReport, dict[str, float] | None]:
     """The day × channel report for ``--chart``, and distinct conversations per day."""
     by = ("day", "mediaType")
     if facts is None:
-        return aggregate_volume(client, interval, by, time_zone), None
+        return aggregate_volume(client, interval, by, time_zone, filters), None
     days = group_details(facts, interval, ("day",), time_zone)
     totals = {str(r.key[0]): float(r.values["conversations"] or 0) for r in days.rows}
     return group_details(facts, interval, by, time_zone), totals
@@ -142,6 +153,7 @@ def chart_report(
     help="How details are read: the details query, async jobs, or chosen per chunk. "
     "Example: --method job",
 )
+@filter_options
 @connection_options
 @click.pass_obj
 def volume(
@@ -157,6 +169,9 @@ def volume(
     chart: Path | None,
     workers: int,
     method: str,
+    media_types: tuple[str, ...],
+    queues: tuple[str, ...],
+    directions: tuple[str, ...],
     region: str | None,
     base_url: str | None,
 ) -> None:
@@ -174,6 +189,7 @@ def volume(
       genesys-analytics volume --last 24h --by hour --source aggregates
       genesys-analytics volume --last 7d --compare
       genesys-analytics volume --last 7d --chart volume-by-day.png
+      genesys-analytics volume --last 7d --by day --queue Sales --media-type voice
       genesys-analytics volume --start 2024-05-01 --end 2024-05-08 --format json
 
     \b
@@ -190,6 +206,7 @@ def volume(
     zone(time_zone)  # fail fast on an unknown zone
     interval = resolve_interval(local_date(start, time_zone), local_date(end, time_zone), last)
     with make_client(region, base_url) as client:
+        filters = resolve_filters(client, media_types, queues, directions)
         with ChunkProgress(enabled=ctx.show_progress, stats=client.stats, label="volume") as bar:
             report, facts = build_report(
                 client,
@@ -201,13 +218,14 @@ def volume(
                 workers=workers,
                 method=method,
                 progress=bar,
+                filters=filters,
             )
         names = QueueNames.of(client)
         text = render(report, fmt, names)
         if chart is not None:
             from genesys_analytics.reports.charts import render_chart
 
-            chart_data, day_totals = chart_report(client, interval, facts, time_zone)
+            chart_data, day_totals = chart_report(client, interval, facts, time_zone, filters)
             render_chart(chart_data, chart, day_totals=day_totals)
     click.echo(text)
     if chart is not None:

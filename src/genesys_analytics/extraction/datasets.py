@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from genesys_analytics.api import queries
-from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
+from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi, Filters
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import Storage
@@ -49,8 +49,8 @@ class Details:
 
     api: DetailsApi
     timestamp: str
-    query_body: Callable[[Interval], dict[str, Any]]
-    job_body: Callable[[Interval], dict[str, Any]]
+    query_body: Callable[[Interval, Filters], dict[str, Any]]
+    job_body: Callable[[Interval, Filters], dict[str, Any]]
     page_key: str
     records: Callable[[list[Record]], Iterable[Record]] = _same
 
@@ -76,8 +76,8 @@ CONVERSATIONS = Dataset(
     source=Details(
         api=CONVERSATION_DETAILS,
         timestamp=queries.CONVERSATION_START,
-        query_body=lambda interval: queries.details_query(interval),
-        job_body=lambda interval: queries.job_query(interval),
+        query_body=lambda interval, filters: queries.details_query(interval, filters=filters),
+        job_body=lambda interval, filters: queries.job_query(interval, filters=filters),
         page_key=queries.CONVERSATION_ID,
     ),
     storage=CONVERSATIONS_STORAGE,

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from genesys_analytics.api.paging import ResultCapExceeded
+from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import (
     GenesysError,
     IncompleteExport,
@@ -36,6 +37,7 @@ from genesys_analytics.errors import (
 from genesys_analytics.extraction.datasets import CONVERSATIONS, Dataset
 from genesys_analytics.extraction.fetch import (
     MIN_SPLIT,
+    NO_FILTERS,
     REREAD,
     ChunkMoving,
     ExportClient,
@@ -64,6 +66,7 @@ class ChunkSink(Protocol):
 class ExportRequest:
     interval: Interval
     datasets: tuple[Dataset, ...] = (CONVERSATIONS,)
+    filters: Filters = NO_FILTERS
     method: Method = "auto"
     workers: int = 4
     resume: bool = False
@@ -108,6 +111,12 @@ class _NoProgress:
 
     def chunk_done(self, chunk: Chunk) -> None:
         pass
+
+
+def matching(done: dict[str, dict[str, Any]], filters: Filters) -> dict[str, dict[str, Any]]:
+    """The checkpoints of exports with exactly these filters (they mean other data)."""
+    wanted = filters.as_meta()
+    return {key: meta for key, meta in done.items() if meta.get("filters", {}) == wanted}
 
 
 def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
@@ -170,7 +179,7 @@ class Exporter:
         for dataset in req.datasets:
             pieces = [req.interval]
             if req.resume or req.incremental:
-                covered = _covered(sink.done_chunks(dataset.name))
+                covered = _covered(matching(sink.done_chunks(dataset.name), req.filters))
                 pieces = remaining(req.interval, covered)
                 self.stats.chunks_skipped += sum(
                     1
@@ -334,6 +343,7 @@ class Exporter:
             "end": fmt(chunk.interval.end),
             "method": chunk.method,
             "records": records,
+            "filters": self.request.filters.as_meta(),
             "live": live,
             "finished_at": fmt(self.now()),
         }
@@ -354,10 +364,16 @@ class Exporter:
                     stop=self._stop,
                     live=live,
                     parallel=req.page_parallel,
+                    filters=req.filters,
                 )
             else:
                 pages = fetch_job_chunk(
-                    self.client, dataset, chunk, page_size=req.job_page_size, stop=self._stop
+                    self.client,
+                    dataset,
+                    chunk,
+                    page_size=req.job_page_size,
+                    stop=self._stop,
+                    filters=req.filters,
                 )
             key = dataset.key
             for page in pages:

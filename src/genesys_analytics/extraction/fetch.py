@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from genesys_analytics.api.paging import Page
-from genesys_analytics.api.queries import DetailsApi
+from genesys_analytics.api.queries import DetailsApi, Filters
 from genesys_analytics.errors import PaginationError
 from genesys_analytics.extraction.datasets import Dataset, Record
 from genesys_analytics.extraction.plan import Chunk
@@ -31,6 +31,7 @@ MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy (or too busy) at this leng
 MOVING_READS = 2  # reads of a chunk that moved each time, before it is split instead
 MAX_READS = 5  # reads of a chunk too short to split, before it fails
 JOB_BATCH = 200  # job results are handed to the writer in batches this size, bounding memory
+NO_FILTERS = Filters()
 REREAD = None  # yielded between two reads of a chunk that moved while it was paged
 
 
@@ -137,6 +138,7 @@ def fetch_query_chunk(
     stop: threading.Event,
     live: bool = False,
     parallel: int = 4,
+    filters: Filters = NO_FILTERS,
 ) -> Iterator[list[Record] | None]:
     """Page one details query; read it again while it moved during a read.
 
@@ -151,7 +153,7 @@ def fetch_query_chunk(
     read holds still. One too short to split is read up to ``MAX_READS`` times.
     """
     source = dataset.source
-    body = source.query_body(chunk.interval)
+    body = source.query_body(chunk.interval, filters)
     for attempt in range(1, MAX_READS + 1):
         read = _Read(source.page_key)
         pages = client.details_pages(body, api=source.api, page_size=page_size, prefetch=parallel)
@@ -190,6 +192,7 @@ def fetch_job_chunk(
     *,
     page_size: int,
     stop: threading.Event,
+    filters: Filters = NO_FILTERS,
 ) -> Iterator[list[Record] | Sealed]:
     """Run one async job; yield its trimmed records in batches of at most ``JOB_BATCH``.
 
@@ -200,7 +203,7 @@ def fetch_job_chunk(
     """
     source = dataset.source
     pages = client.job_pages(
-        source.job_body(chunk.interval), api=source.api, page_size=page_size, stop=stop
+        source.job_body(chunk.interval, filters), api=source.api, page_size=page_size, stop=stop
     )
     sealed_to = chunk.interval.start  # every day before this point is checkpointed
     latest = ""  # the latest timestamp seen, as API text (which orders like time)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.extraction.datasets import Dataset, resolve
 from genesys_analytics.extraction.engine import (
@@ -31,9 +32,10 @@ from genesys_analytics.extraction.engine import (
     Method,
     Progress,
     incremental_start,
+    matching,
 )
 from genesys_analytics.extraction.fetch import ExportClient
-from genesys_analytics.sinks import FORMATS, open_sink
+from genesys_analytics.sinks import FORMATS, Sink, open_sink
 from genesys_analytics.timeutil import UTC, Interval, parse_instant
 
 Instant = str | datetime | date
@@ -88,6 +90,7 @@ def export(
     out: str | Path | None = None,
     format: str = "duckdb",
     datasets: str | Sequence[str] = ("conversations",),
+    filters: Filters | None = None,
     method: Method = "auto",
     workers: int = 4,
     resume: bool = False,
@@ -99,6 +102,9 @@ def export(
 
     ``end`` defaults to now. With ``incremental=True`` and no ``start``, the export
     continues from the first point the store does not hold completely (DuckDB only).
+    ``filters`` (media types, queue ids, directions) narrow what is read; they are part
+    of what the export means and recorded with its checkpoints, so a resume or an
+    incremental run continues only an export with the same filters.
     ``resume=True`` continues an interrupted export from its checkpoints. Raises the
     library's errors (``IncompleteExport`` names the chunk that could not be read; run
     again with ``resume=True``). Setting ``cancel`` (e.g. from a SIGINT handler) stops
@@ -115,6 +121,7 @@ def export(
     if workers < 1:
         raise ConfigError("workers must be at least 1.")
     chosen = resolve(datasets)
+    wanted = filters or Filters()
     path = Path(out) if out is not None else Path(DEFAULT_OUT[format])
     end_at = _instant(end) if end is not None else datetime.now(UTC)
     interval = None if start is None else Interval(_instant(start), end_at)
@@ -124,10 +131,11 @@ def export(
     sink = open_sink(path, format, storages=storages, resume=resume or incremental)
     try:
         if interval is None:
-            interval = Interval(_continue_from(sink, chosen, path), end_at)
+            interval = Interval(_continue_from(sink, chosen, path, wanted), end_at)
         request = ExportRequest(
             interval=interval,
             datasets=chosen,
+            filters=wanted,
             method=method,
             workers=workers,
             resume=resume,
@@ -142,9 +150,11 @@ def export(
     return ExportResult(path, format, interval, tuple(d.name for d in chosen), stats)
 
 
-def _continue_from(sink: object, datasets: tuple[Dataset, ...], path: Path) -> datetime:
-    """The earliest point any of ``datasets`` does not hold completely."""
-    starts = [incremental_start(sink.done_chunks(d.name)) for d in datasets]  # type: ignore[attr-defined]
+def _continue_from(
+    sink: Sink, datasets: tuple[Dataset, ...], path: Path, filters: Filters
+) -> datetime:
+    """The earliest point any of ``datasets`` (with these filters) does not hold completely."""
+    starts = [incremental_start(matching(sink.done_chunks(d.name), filters)) for d in datasets]
     known = [s for s in starts if s is not None]
     missing = [d.name for d, s in zip(datasets, starts, strict=True) if s is None]
     if missing or not known:

@@ -23,6 +23,7 @@ from genesys_analytics.api.aggregates import (
     run,
     zone,
 )
+from genesys_analytics.api.queries import Filters
 from genesys_analytics.reports.details import Facts, Key, VolumeReport, VolumeRow, sort_key
 from genesys_analytics.timeutil import Interval
 
@@ -38,13 +39,16 @@ def granularity_for(by: Sequence[str]) -> str | None:
     return "P1D" if "day" in by else None
 
 
-def query_for(interval: Interval, by: Sequence[str], time_zone: str | None) -> AggregateQuery:
+def query_for(
+    interval: Interval, by: Sequence[str], time_zone: str | None, filters: Filters | None = None
+) -> AggregateQuery:
     return AggregateQuery(
         interval=interval,
         metrics=METRICS,
         group_by=tuple(GROUP_BY[d] for d in by if d in GROUP_BY),
         granularity=granularity_for(by),
         time_zone=time_zone,
+        filters=filters,
     )
 
 
@@ -89,10 +93,14 @@ def group_aggregates(
 
 
 def aggregate_volume(
-    client: Any, interval: Interval, by: Sequence[str], time_zone: str | None = None
+    client: Any,
+    interval: Interval,
+    by: Sequence[str],
+    time_zone: str | None = None,
+    filters: Filters | None = None,
 ) -> VolumeReport:
     """Offered, connected and handle time per key of ``by`` from the aggregates API."""
-    rows = run(client, query_for(interval, by, time_zone))
+    rows = run(client, query_for(interval, by, time_zone, filters))
     return group_aggregates(rows, interval, by, time_zone)
 
 

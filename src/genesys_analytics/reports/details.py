@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from genesys_analytics.api.aggregates import zone
+from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
 
@@ -203,13 +204,24 @@ def group_details(
 
 
 def collect_facts(
-    client: Any, interval: Interval, *, workers: int = 4, method: str = "auto", progress: Any = None
+    client: Any,
+    interval: Interval,
+    *,
+    workers: int = 4,
+    method: str = "auto",
+    progress: Any = None,
+    filters: Filters | None = None,
 ) -> list[Facts]:
     """Read every conversation that started in ``interval`` and keep its :class:`Facts`."""
     from genesys_analytics.extraction.engine import Exporter, ExportRequest
 
     collector = FactsCollector()
-    request = ExportRequest(interval=interval, method=method, workers=workers)  # type: ignore[arg-type]
+    request = ExportRequest(
+        interval=interval,
+        method=method,  # type: ignore[arg-type]
+        workers=workers,
+        filters=filters or Filters(),
+    )
     Exporter(client, request, progress=progress).run(collector)
     return list(collector.facts.values())
 

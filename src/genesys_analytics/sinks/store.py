@@ -167,12 +167,7 @@ class DuckDBStore:
         """The checkpoints of ``dataset``: chunk key → what was recorded with it."""
         with self._lock:
             rows = self.con.execute(f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}").fetchall()
-        done = {}
-        for key, text in rows:
-            meta = orjson.loads(text) if text else {}
-            if meta.get("dataset", UNNAMED_CHECKPOINTS) == dataset:
-                done[key] = meta
-        return done
+        return _of_dataset(rows, dataset)
 
     def commit(self) -> None:
         """Flush and commit everything written, then fold the WAL into the file."""
@@ -249,6 +244,47 @@ class DuckDBStore:
                 self.con.execute(f"DELETE FROM {table.name} WHERE {key} IN ({storage.batch_keys})")
         for table in tables:
             self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+
+
+class Checkpoints:
+    """The checkpoints of a DuckDB file, read without writing to it (for a dry run).
+
+    A missing file has none. Only ``done_chunks`` is offered: it is read-only.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
+        if not self.path.is_file():
+            return {}
+        con = duckdb.connect(str(self.path), read_only=True)
+        try:
+            found = con.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                [CHUNKS_TABLE],
+            ).fetchone()
+            if not found or not found[0]:
+                return {}
+            rows = con.execute(f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}").fetchall()
+        finally:
+            con.close()
+        return _of_dataset(rows, dataset)
+
+    def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int:
+        raise TypeError("checkpoints read for a dry run cannot be written to")
+
+    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
+        raise TypeError("checkpoints read for a dry run cannot be written to")
+
+
+def _of_dataset(rows: list[tuple[Any, Any]], dataset: str) -> dict[str, dict[str, Any]]:
+    done = {}
+    for key, text in rows:
+        meta = orjson.loads(text) if text else {}
+        if meta.get("dataset", UNNAMED_CHECKPOINTS) == dataset:
+            done[key] = meta
+    return done
 
 
 def _now() -> datetime:
