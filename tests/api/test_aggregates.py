@@ -26,7 +26,7 @@ from genesys_analytics.api.aggregates import (
 )
 from genesys_analytics.emulator.query.buckets import boundaries
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.reports.compare import group_aggregates
+from genesys_analytics.reports.aggregates import group_aggregates
 from genesys_analytics.timeutil import Interval
 
 UTC = timezone.utc

@@ -20,16 +20,12 @@ from genesys_analytics.cli.options import (
     resolve_interval,
 )
 from genesys_analytics.cli.progress import ChunkProgress
-from genesys_analytics.reports.compare import aggregate_volume, compare
-from genesys_analytics.reports.details import (
-    Facts,
-    VolumeReport,
-    collect_facts,
-    group_details,
-    parse_by,
-)
+from genesys_analytics.reports.aggregates import aggregate_volume
+from genesys_analytics.reports.compare import compare
+from genesys_analytics.reports.details import Facts, collect_facts, group_details
+from genesys_analytics.reports.model import VolumeReport, parse_by
 from genesys_analytics.reports.queue_names import QueueNames
-from genesys_analytics.reports.render import render, render_volume  # demo imports it here
+from genesys_analytics.reports.render import render
 from genesys_analytics.timeutil import UTC, Interval
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -232,4 +228,4 @@ def volume(
         click.echo(f"chart written to {chart}", err=True)
 
 
-__all__ = ["build_report", "local_date", "render_volume", "volume"]
+__all__ = ["build_report", "local_date", "volume"]

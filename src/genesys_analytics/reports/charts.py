@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.reports.details import VolumeReport
+from genesys_analytics.reports.model import VolumeReport
 from genesys_analytics.timeutil import fmt
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ conversations, so rows may add up to more than ``total``.
 - ``day`` / ``hour``: local date (``YYYY-MM-DD``) / hour of day (``00``..``23``) of
   ``conversationStart`` in the report's time zone (``day,hour`` gives hourly series).
 
-From **aggregates** (:mod:`genesys_analytics.reports.compare`) the same groupings are
+From **aggregates** (:mod:`genesys_analytics.reports.aggregates`) the same groupings are
 built from ``nOffered``, ``nConnected`` and ``tHandle``: contacts, not conversations.
 """
 
@@ -21,34 +21,21 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from genesys_analytics.api.aggregates import zone
 from genesys_analytics.api.queries import Filters
-from genesys_analytics.errors import ConfigError
-from genesys_analytics.timeutil import Interval, fmt, parse_instant
-
-Source = Literal["details", "aggregates"]
-DIMENSIONS = ("mediaType", "queue", "direction", "day", "hour")
-Key = tuple[str | None, ...]
-
-
-def parse_by(text: str) -> tuple[str, ...]:
-    """``"queue,mediaType"`` → ``("queue", "mediaType")``; ConfigError on unknown/duplicates."""
-    lowered = {d.lower(): d for d in DIMENSIONS}
-    dims = []
-    for part in (p.strip() for p in text.split(",")):
-        name = lowered.get(part.lower())
-        if name is None:
-            raise ConfigError(f"--by {part!r} is not one of {', '.join(DIMENSIONS)}.")
-        if name in dims:
-            raise ConfigError(f"--by names {name!r} twice.")
-        dims.append(name)
-    if not dims:
-        raise ConfigError(f"--by needs one or more of {', '.join(DIMENSIONS)}.")
-    return tuple(dims)
+from genesys_analytics.reports.model import (
+    Key,
+    Volume,
+    VolumeReport,
+    VolumeRow,
+    sort_key,
+    volume_of,
+)
+from genesys_analytics.timeutil import Interval, parse_instant
 
 
 def media_types(conversation: dict[str, Any]) -> frozenset[str]:
@@ -148,40 +135,6 @@ def keys_of(f: Facts, by: Sequence[str], time_zone: str | None = None) -> set[Ke
     return out
 
 
-@dataclass(frozen=True)
-class VolumeRow:
-    key: Key
-    values: Mapping[str, float | int | None]
-
-
-@dataclass(frozen=True)
-class VolumeReport:
-    """One report: rows per key of ``by``, their metrics, totals and notes."""
-
-    interval: Interval
-    source: str
-    by: tuple[str, ...]
-    metrics: tuple[str, ...]
-    rows: tuple[VolumeRow, ...]
-    totals: Mapping[str, float | int | None]
-    time_zone: str = "UTC"
-    notes: tuple[str, ...] = ()
-
-    @property
-    def primary(self) -> str:
-        return self.metrics[0]
-
-    def value(self, key: Key, metric: str | None = None) -> float | int | None:
-        for row in self.rows:
-            if row.key == key:
-                return row.values.get(metric or self.primary)
-        return None
-
-
-def sort_key(key: Key) -> tuple[tuple[int, str], ...]:
-    return tuple((1, "") if v is None else (0, v) for v in key)
-
-
 def group_details(
     facts: Iterable[Facts], interval: Interval, by: Sequence[str], time_zone: str | None = None
 ) -> VolumeReport:
@@ -226,35 +179,6 @@ def collect_facts(
     return list(collector.facts.values())
 
 
-# -- the legacy single-dimension report (demo command, tutorial) ----------------------------
-
-
-@dataclass(frozen=True)
-class Volume:
-    interval: Interval
-    source: Source
-    by: str = "mediaType"
-    counts: dict[str, int] = field(default_factory=dict)
-    total: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "start": fmt(self.interval.start),
-            "end": fmt(self.interval.end),
-            "by": self.by,
-            "source": self.source,
-            "counts": dict(sorted(self.counts.items())),
-            "total": self.total,
-        }
-
-
-def volume_of(report: VolumeReport) -> Volume:
-    """The legacy ``counts``/``total`` view of a one-dimension report."""
-    counts = {str(r.key[0]): int(r.values.get(report.primary) or 0) for r in report.rows}
-    total = int(report.totals.get(report.primary) or 0)
-    return Volume(report.interval, report.source, report.by[0], counts, total)  # type: ignore[arg-type]
-
-
 def volume_from_details(
     client: Any, interval: Interval, *, workers: int = 4, method: str = "auto", progress: Any = None
 ) -> Volume:
@@ -263,28 +187,13 @@ def volume_from_details(
     return volume_of(group_details(facts, interval, ("mediaType",)))
 
 
-def volume_from_aggregates(client: Any, interval: Interval) -> Volume:
-    """Sum ``nOffered`` per media type from the aggregates API."""
-    from genesys_analytics.reports.compare import aggregate_volume
-
-    return volume_of(aggregate_volume(client, interval, ("mediaType",)))
-
-
 __all__ = [
-    "DIMENSIONS",
     "Facts",
     "FactsCollector",
-    "Volume",
-    "VolumeReport",
-    "VolumeRow",
     "collect_facts",
     "facts_of",
     "group_details",
     "keys_of",
     "media_types",
-    "parse_by",
-    "sort_key",
-    "volume_from_aggregates",
     "volume_from_details",
-    "volume_of",
 ]

@@ -21,7 +21,7 @@ import orjson
 from rich.console import Console
 from rich.table import Table
 
-from genesys_analytics.reports.details import Key, Volume, VolumeReport, VolumeRow, volume_of
+from genesys_analytics.reports.model import Key, Volume, VolumeReport, VolumeRow, volume_of
 from genesys_analytics.reports.queue_names import NO_QUEUE, QueueNames
 from genesys_analytics.timeutil import fmt
 

@@ -14,19 +14,15 @@ import orjson
 import pytest
 
 from genesys_analytics import cli as _cli  # noqa: F401  (loads volume_command via the CLI)
-from genesys_analytics.cli.volume import local_date, render_volume
+from genesys_analytics.cli.volume import local_date
 from genesys_analytics.emulator.data.org import Org, OrgSpec
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.reports.compare import compare, group_aggregates
-from genesys_analytics.reports.details import (
-    FactsCollector,
-    facts_of,
-    group_details,
-    keys_of,
-    parse_by,
-)
+from genesys_analytics.reports.aggregates import group_aggregates
+from genesys_analytics.reports.compare import compare
+from genesys_analytics.reports.details import FactsCollector, facts_of, group_details, keys_of
+from genesys_analytics.reports.model import parse_by, volume_of
 from genesys_analytics.reports.queue_names import QueueNames
-from genesys_analytics.reports.render import render
+from genesys_analytics.reports.render import render, render_volume
 from genesys_analytics.sinks.store import DuckDBStore
 from genesys_analytics.timeutil import Interval
 
@@ -179,7 +175,6 @@ def test_csv_and_table() -> None:
 
 
 def test_legacy_render_volume_for_demo() -> None:
-    from genesys_analytics.reports.details import volume_of
 
     volume = volume_of(group_details(_facts(), INTERVAL, ("mediaType",)))
     assert orjson.loads(render_volume(volume, "json"))["counts"]["voice"] == 3
