@@ -209,3 +209,45 @@ def test_next_uri_repeated_page_body_is_an_error() -> None:
     )
     with pytest.raises(PaginationError, match="same page twice"):
         list(Pager(send, NextUri("/x")))
+
+
+def test_prefetch_sends_predicted_pages_at_once_and_yields_them_in_order() -> None:
+    import threading
+
+    arrived = threading.Barrier(3, timeout=10)  # pages 2, 3 and 4 must be in flight together
+    sent: list[int] = []
+    lock = threading.Lock()
+
+    def send(request: PageRequest) -> dict[str, Any]:
+        number = int(request.state)
+        with lock:
+            sent.append(number)
+        if 2 <= number <= 4:
+            arrived.wait()
+        ids = [f"p{number}-{i}" for i in range(2)] if number <= 4 else []
+        return {"totalHits": 8, "conversations": convs(*ids)}
+
+    pager = Pager(send, PageNumberInBody("/q", QUERY, page_size=2), prefetch=3)
+    pages = list(pager)
+    assert [p.number for p in pages] == [1, 2, 3, 4, 5]
+    assert [c["conversationId"] for p in pages for c in p.items][:3] == ["p1-0", "p1-1", "p2-0"]
+    assert sorted(sent) == [1, 2, 3, 4, 5] and pager.done
+
+
+def test_prefetch_cancels_what_the_empty_page_made_unnecessary() -> None:
+    sent: list[int] = []
+
+    def send(request: PageRequest) -> dict[str, Any]:
+        number = int(request.state)
+        sent.append(number)
+        return {"totalHits": 400, "conversations": convs(f"c{number}") if number < 3 else []}
+
+    pager = Pager(send, PageNumberInBody("/q", QUERY, page_size=1), prefetch=2)
+    assert [p.number for p in pager] == [1, 2, 3]
+    assert max(sent) <= 5, "totalHits promised 400 pages; only the window was sent"
+
+
+def test_a_cursor_that_keeps_returning_empty_pages_is_an_error() -> None:
+    bodies = [{"conversations": [], "cursor": f"c{n}"} for n in range(30)]
+    with pytest.raises(PaginationError, match="empty pages in a row"):
+        list(Pager(Script(*bodies), Cursor("/results", max_empty=5)))

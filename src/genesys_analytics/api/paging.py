@@ -27,6 +27,8 @@ from genesys_analytics.errors import PaginationError
 RESULT_CAP = 100_000
 #: Pages one loop reads at most before it decides the service is paging forever.
 MAX_PAGES = 10_000
+#: Empty result pages in a row that still carry a cursor, before a job's paging is an error.
+MAX_EMPTY_PAGES = 20
 
 
 class ResultCapExceeded(PaginationError):
@@ -146,14 +148,20 @@ class PageNumberInBody:
         return total_hits(body)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Cursor:
-    """Job results: ``cursor`` query parameter; stop when the response has no cursor."""
+    """Job results: ``cursor`` query parameter; stop when the response has no cursor.
+
+    More than ``max_empty`` empty pages in a row that still name a next cursor are an
+    error (a service cycling through cursors without results).
+    """
 
     path: str
     page_size: int | None = None
     cursor: str | None = None
     items_key: str = "conversations"
+    max_empty: int = MAX_EMPTY_PAGES
+    _empty: int = 0
 
     def _request(self, cursor: str | None) -> PageRequest:
         params: dict[str, Any] = {}
@@ -172,6 +180,12 @@ class Cursor:
             return None
         if cursor == request.state:
             raise PaginationError(f"the service returned the same cursor twice ({cursor[:40]}).")
+        self._empty = 0 if items_of(body, self.items_key) else self._empty + 1
+        if self._empty > self.max_empty:
+            raise PaginationError(
+                f"the service returned {self._empty} empty pages in a row, each with a next "
+                "cursor; stopping."
+            )
         return self._request(str(cursor))
 
     def ahead(self, request: PageRequest, body: dict[str, Any]) -> Sequence[PageRequest]:
@@ -348,6 +362,7 @@ def _fingerprint(items: list[Any]) -> bytes:
 
 
 __all__ = [
+    "MAX_EMPTY_PAGES",
     "MAX_PAGES",
     "RESULT_CAP",
     "Cursor",

@@ -61,11 +61,10 @@ jitter) are keyword arguments. The SDK is imported lazily.
 """
 
 from genesys_analytics.api.jobs import JobPolicy
-from genesys_analytics.api.paging import RESULT_CAP, Page, ResultCapExceeded
+from genesys_analytics.api.paging import MAX_EMPTY_PAGES, RESULT_CAP, Page, ResultCapExceeded
 from genesys_analytics.sdk.calls import call, disable_sdk_retries, error_from_api_exception
-
-from .details import iter_details, iter_details_pages
-from .jobs import MAX_EMPTY_PAGES, iter_job
+from genesys_analytics.sdk.details import iter_details, iter_details_pages
+from genesys_analytics.sdk.jobs import iter_job
 
 __all__ = [
     "MAX_EMPTY_PAGES",

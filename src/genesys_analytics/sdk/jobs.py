@@ -14,13 +14,12 @@ from genesys_analytics.api.jobs import JobPolicy, Status, wait
 from genesys_analytics.api.paging import Cursor, Pager, PageRequest
 from genesys_analytics.api.queries import CONVERSATION_DETAILS
 from genesys_analytics.api.retry import RetryPolicy, Rng
-from genesys_analytics.errors import JobFailed, PaginationError
+from genesys_analytics.errors import JobFailed
 from genesys_analytics.sdk.calls import Sleep, _Caller
 
 log = logging.getLogger(__name__)
 
 #: Empty result pages in a row, each with a further cursor, before paging is called endless.
-MAX_EMPTY_PAGES = 20
 
 
 @dataclass(frozen=True)
@@ -78,20 +77,13 @@ def _wait_for(api: Any, job_id: str, caller: _Caller, policy: JobPolicy, clock: 
 
 
 def _job_results(api: Any, job_id: str, caller: _Caller, page_size: int) -> Iterator[list[Any]]:
-    empty = 0
-
     def send(request: PageRequest) -> dict[str, Any]:
-        nonlocal empty
         params = request.params or {}
         kwargs = {"page_size": params["pageSize"]}
         if "cursor" in params:
             kwargs["cursor"] = params["cursor"]
         page = caller(api.get_analytics_conversations_details_job_results, job_id, **kwargs)
-        conversations = list(page.conversations or [])
-        empty = 0 if conversations or not page.cursor else empty + 1
-        if empty > MAX_EMPTY_PAGES:
-            raise PaginationError(f"job {job_id} returned {empty} empty pages in a row.")
-        return {"conversations": conversations, "cursor": page.cursor}
+        return {"conversations": list(page.conversations or []), "cursor": page.cursor}
 
     cursor = Cursor(CONVERSATION_DETAILS.results(job_id), page_size=page_size)
     for page in Pager(send, cursor):
