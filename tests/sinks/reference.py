@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from genesys_analytics.sinks.schema import SCHEMA
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 
 UTC = timezone.utc
 
@@ -38,7 +38,7 @@ class Rows:
         return rows
 
     def extend(self, other: Rows) -> None:
-        for name in SCHEMA:
+        for name in (t.name for t in CONVERSATIONS_STORAGE.tables):
             self.table(name).extend(other.table(name))
 
     def __len__(self) -> int:

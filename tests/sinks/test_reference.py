@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import SCHEMA
 from tests.sinks.reference import Rows, flatten, flatten_many, parse_ts
 
@@ -160,7 +161,7 @@ def test_child_rows() -> None:
 
 def test_rows_match_the_schema_width() -> None:
     rows = flatten(conversation())
-    for name, table in SCHEMA.items():
+    for name, table in ((t.name, t) for t in CONVERSATIONS_STORAGE.tables):
         for r in rows.table(name):
             assert len(r) == len(table.columns), name
 
@@ -265,5 +266,5 @@ def test_flatten_never_raises_on_odd_shapes(shape: Any) -> None:
     rows = flatten(conv)
     assert len(rows.conversations) == 1
     assert orjson.loads(conv_row(rows.conversations[0])["raw"]) == conv
-    for name, table in SCHEMA.items():
+    for name, table in ((t.name, t) for t in CONVERSATIONS_STORAGE.tables):
         assert all(len(r) == len(table.columns) for r in rows.table(name))

@@ -14,7 +14,7 @@ from genesys_analytics.api.auth import TokenAuth
 from genesys_analytics.api.http import Stats, Transport
 from genesys_analytics.api.pacing import Clock, Limiter, SystemClock
 from genesys_analytics.api.paging import NextUri, Page, PageNumberInBody, Pager, PageRequest
-from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
+from genesys_analytics.api.queries import CONVERSATION_DETAILS, USER_DETAILS, DetailsApi
 from genesys_analytics.api.retry import RetryPolicy, Rng
 from genesys_analytics.config import Region, Settings
 from genesys_analytics.errors import ConfigError
@@ -199,7 +199,61 @@ class Client:
         """Up to when the jobs API has data (``dataAvailabilityDate``)."""
         return jobs.availability(self._http, api)
 
+    # -- user details: agent presence and routing status ------------------------------------
+
+    def user_details(
+        self, start: Instant, end: Instant, *, page_size: int = 100, **filters: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Every ``userDetails`` item of one user details query over ``[start, end)``.
+
+        Pages stop only on an absent or empty ``userDetails``: a short page is not the
+        last one (the service drops duplicates of records stored under two days).
+        Records come unclipped, and include those that ended in the interval.
+        """
+        body = queries.user_details_query(_interval(start, end), **filters)
+        for page in self.details_pages(body, api=USER_DETAILS, page_size=page_size):
+            yield from page.items
+
+    def user_details_job(
+        self,
+        start: Instant,
+        end: Instant,
+        *,
+        page_size: int = 1000,
+        stop: threading.Event | None = None,
+        **filters: Any,
+    ) -> Iterator[dict[str, Any]]:
+        """Every ``userDetails`` item of a user details job over ``[start, end)``."""
+        body = queries.user_details_query(_interval(start, end), **filters)
+        for page in self.job_pages(body, api=USER_DETAILS, page_size=page_size, stop=stop):
+            yield from page.items
+
+    def user_aggregates(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Raw response of a user aggregates query (at most 100 ``userId`` predicates)."""
+        return self._http.request("POST", queries.USER_AGGREGATES_QUERY, json=body) or {}
+
     # -- lists and the rest -----------------------------------------------------------------
+
+    def users(self, *, state: str = "any", page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """Every user in ``state`` (``any`` includes inactive and deleted users)."""
+        return self.entities(f"{queries.USERS}?state={state}", page_size=page_size)
+
+    def wrapup_codes(self, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        return self.entities(queries.WRAPUP_CODES, page_size=page_size)
+
+    def divisions(self, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        return self.entities(queries.DIVISIONS, page_size=page_size)
+
+    def queue_members(self, queue_id: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
+        """The members of one queue (``nextUri`` paging, no totals)."""
+        path = queries.QUEUE_MEMBERS.format(queue_id=queue_id)
+        return self.entities(path, page_size=page_size)
+
+    def presence_definitions(self) -> list[dict[str, Any]]:
+        """The organization's presence definitions (one unpaged response)."""
+        body = self._http.request("GET", queries.PRESENCE_DEFINITIONS) or {}
+        entities = body.get("entities") if isinstance(body, dict) else None
+        return entities if isinstance(entities, list) else []
 
     def entities(self, path: str, *, page_size: int = 100) -> Iterator[dict[str, Any]]:
         """Every entity of a list endpoint (``nextUri`` paging), e.g. ``/api/v2/routing/queues``."""

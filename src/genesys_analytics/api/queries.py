@@ -6,11 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval
 
 AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
 CONVERSATION = "/api/v2/analytics/conversations/{conversation_id}/details"
+USER_AGGREGATES_QUERY = "/api/v2/analytics/users/aggregates/query"
 QUEUES = "/api/v2/routing/queues"
+QUEUE_MEMBERS = "/api/v2/routing/queues/{queue_id}/members"
+USERS = "/api/v2/users"
+WRAPUP_CODES = "/api/v2/routing/wrapupcodes"
+DIVISIONS = "/api/v2/authorization/divisions"
+PRESENCE_DEFINITIONS = "/api/v2/presence/definitions"
+USER_ID = "userId"
+START_TIME = "startTime"
 
 CONVERSATION_ID = "conversationId"
 CONVERSATION_START = "conversationStart"
@@ -176,6 +185,26 @@ def job_query(
     return body
 
 
+def user_details_query(
+    interval: Interval, *, order: str = "asc", filters: Filters | None = None, **by_name: Any
+) -> dict[str, Any]:
+    """Body of ``POST .../users/details/query`` and of user details jobs (no paging).
+
+    The service filters user details by ``userId`` only; other filters are refused.
+    """
+    f = filters or Filters(**by_name)
+    other = {k: v for k, v in f.as_meta().items() if k != "user_id"}
+    if other:
+        raise ConfigError(
+            f"user details can be filtered by user only, not by {', '.join(sorted(other))}."
+        )
+    body: dict[str, Any] = {"interval": interval.iso(), "order": order}
+    users = _values(f.user_id)
+    if users:
+        body["userFilters"] = [{"type": "or", "predicates": _matches(USER_ID, users)}]
+    return body
+
+
 def aggregates_query(
     interval: Interval,
     *,
@@ -213,11 +242,18 @@ __all__ = [
     "AGGREGATES_QUERY",
     "CONVERSATION",
     "CONVERSATION_DETAILS",
+    "DIVISIONS",
+    "PRESENCE_DEFINITIONS",
     "QUEUES",
+    "QUEUE_MEMBERS",
+    "USERS",
+    "USER_AGGREGATES_QUERY",
     "USER_DETAILS",
+    "WRAPUP_CODES",
     "DetailsApi",
     "Filters",
     "aggregates_query",
     "details_query",
     "job_query",
+    "user_details_query",
 ]

@@ -20,11 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
 from genesys_analytics.sinks.schema import CONVERSATIONS, SCHEMA, Table
+from genesys_analytics.sinks.sql import J, as_int, as_json, as_str, as_ts, stage_batch
 
-J = "JSON"
 _SEGMENT = {
     "segmentType": J,
     "segmentStart": J,
@@ -66,41 +64,16 @@ STRUCTURE: dict[str, Any] = {
 KEYS_STRUCTURE: dict[str, Any] = {"conversationId": J, "conversationStart": J}
 
 
-def _literal(structure: dict[str, Any]) -> str:
-    return orjson.dumps(structure).decode().replace("'", "''")
-
-
-def _str(x: str) -> str:
-    """A JSON value as VARCHAR when it is a JSON string, else NULL."""
-    return f"CASE WHEN json_type({x}) = 'VARCHAR' THEN json_extract_string({x}, '$') END"
-
-
-def _ts(x: str) -> str:
-    return f"TRY_CAST({_str(x)} AS TIMESTAMPTZ)"
-
-
-def _int(x: str) -> str:
-    return (
-        f"CASE json_type({x}) WHEN 'BIGINT' THEN TRY_CAST({x} AS BIGINT) "
-        f"WHEN 'UBIGINT' THEN TRY_CAST({x} AS BIGINT) "
-        f"WHEN 'DOUBLE' THEN TRY_CAST(round_even(TRY_CAST({x} AS DOUBLE), 0) AS BIGINT) END"
-    )
-
-
-def _json(x: str) -> str:
-    return f"CASE WHEN json_type({x}) <> 'NULL' THEN {x} END"
-
-
 _DISTINCT_SORTED = (
     "coalesce(list_sort(list_distinct(list_filter({}, lambda v: v IS NOT NULL))), [])"
 )
 _MEDIA = _DISTINCT_SORTED.format(
     "flatten(list_transform(j.participants, lambda p: "
-    f"list_transform(p.sessions, lambda s: {_str('s.mediaType')})))"
+    f"list_transform(p.sessions, lambda s: {as_str('s.mediaType')})))"
 )
 _QUEUES = _DISTINCT_SORTED.format(
     "flatten(flatten(list_transform(j.participants, lambda p: list_transform(p.sessions, "
-    f"lambda s: list_transform(s.segments, lambda g: {_str('g.queueId')})))))"
+    f"lambda s: list_transform(s.segments, lambda g: {as_str('g.queueId')})))))"
 )
 _DIVISIONS = (
     "list_transform(list_filter(j.divisionIds, lambda d: json_type(d) = 'VARCHAR'), "
@@ -112,8 +85,8 @@ _CONVERSATIONS = f"""
            list_filter(divs, lambda d, i: list_position(divs, d) = i), queues, pc,
            TRY_CAST(round_even((epoch_us(en) - epoch_us(st)) / 1000.0, 0) AS BIGINT),
            st::DATE, raw
-    FROM (SELECT {_str("j.conversationId")} AS cid, {_ts("j.conversationStart")} AS st,
-                 {_ts("j.conversationEnd")} AS en, {_str("j.originatingDirection")} AS od,
+    FROM (SELECT {as_str("j.conversationId")} AS cid, {as_ts("j.conversationStart")} AS st,
+                 {as_ts("j.conversationEnd")} AS en, {as_str("j.originatingDirection")} AS od,
                  {_MEDIA} AS media, coalesce({_DIVISIONS}, []) AS divs, {_QUEUES} AS queues,
                  coalesce(len(list_filter(j.participants, lambda p: p IS NOT NULL)), 0) AS pc,
                  raw
@@ -123,45 +96,45 @@ _CONVERSATIONS = f"""
 #: Child rows go through two temp tables, each unnested once per batch.
 CHILD_STAGES = (
     "CREATE OR REPLACE TEMP TABLE _participants AS SELECT cid, p FROM "
-    f"(SELECT {_str('j.conversationId')} AS cid, unnest(j.participants) AS p FROM _batch) "
+    f"(SELECT {as_str('j.conversationId')} AS cid, unnest(j.participants) AS p FROM _batch) "
     "WHERE p IS NOT NULL",
     "CREATE OR REPLACE TEMP TABLE _sessions AS SELECT cid, pid, s FROM "
-    f"(SELECT cid, {_str('p.participantId')} AS pid, unnest(p.sessions) AS s "
+    f"(SELECT cid, {as_str('p.participantId')} AS pid, unnest(p.sessions) AS s "
     "FROM _participants) WHERE s IS NOT NULL",
 )
 
 _SELECTS: dict[str, str] = {
     "conversations": _CONVERSATIONS,
     "participants": f"""
-        SELECT cid, {_str("p.participantId")}, {_str("p.purpose")}, {_str("p.userId")},
-               {_str("p.participantName")}, {_json("p.attributes")}
+        SELECT cid, {as_str("p.participantId")}, {as_str("p.purpose")}, {as_str("p.userId")},
+               {as_str("p.participantName")}, {as_json("p.attributes")}
         FROM _participants
     """,
     "sessions": f"""
-        SELECT cid, pid, {_str("s.sessionId")}, {_str("s.mediaType")}, {_str("s.direction")},
-               {_str("s.ani")}, {_str("s.dnis")}
+        SELECT cid, pid, {as_str("s.sessionId")}, {as_str("s.mediaType")}, {as_str("s.direction")},
+               {as_str("s.ani")}, {as_str("s.dnis")}
         FROM _sessions
     """,
     "segments": f"""
-        SELECT cid, sid, i, {_str("g.segmentType")}, {_ts("g.segmentStart")},
-               {_ts("g.segmentEnd")}, {_str("g.queueId")}, {_str("g.wrapUpCode")},
-               {_str("g.disconnectType")}
-        FROM (SELECT cid, {_str("s.sessionId")} AS sid,
+        SELECT cid, sid, i, {as_str("g.segmentType")}, {as_ts("g.segmentStart")},
+               {as_ts("g.segmentEnd")}, {as_str("g.queueId")}, {as_str("g.wrapUpCode")},
+               {as_str("g.disconnectType")}
+        FROM (SELECT cid, {as_str("s.sessionId")} AS sid,
                      generate_subscripts(s.segments, 1) - 1 AS i, unnest(s.segments) AS g
               FROM _sessions)
         WHERE g IS NOT NULL
     """,
     "session_metrics": f"""
-        SELECT cid, sid, {_str("m.name")}, {_int("m.value")}, {_ts("m.emitDate")}
-        FROM (SELECT cid, {_str("s.sessionId")} AS sid, unnest(s.metrics) AS m FROM _sessions)
+        SELECT cid, sid, {as_str("m.name")}, {as_int("m.value")}, {as_ts("m.emitDate")}
+        FROM (SELECT cid, {as_str("s.sessionId")} AS sid, unnest(s.metrics) AS m FROM _sessions)
         WHERE m IS NOT NULL
     """,
 }
 
 
 _KEYS_ONLY = f"""
-    SELECT {_str("j.conversationId")}, st, st::DATE, raw
-    FROM (SELECT j, raw, {_ts("j.conversationStart")} AS st FROM _batch)
+    SELECT {as_str("j.conversationId")}, st, st::DATE, raw
+    FROM (SELECT j, raw, {as_ts("j.conversationStart")} AS st FROM _batch)
 """
 
 
@@ -171,20 +144,16 @@ class ConversationStorage:
 
     dataset: str = "conversations"
     tables: tuple[Table, ...] = tuple(SCHEMA[name] for name in _SELECTS)
+    key_tables: tuple[str, ...] = ("conversations",)
+    snapshot: bool = False
     key_field: str = "conversationId"
     key_column: str = "conversation_id"
-    batch_keys: str = f"SELECT {_str('j.conversationId')} FROM _batch"
+    batch_keys: str = f"SELECT {as_str('j.conversationId')} FROM _batch"
     child_stages: tuple[str, ...] = CHILD_STAGES
 
     def stage_sql(self, *, raw_only: bool = False) -> str:
         """Parse the NDJSON batch file (parameter 1) into ``_batch(raw, j)``, in file order."""
-        structure = KEYS_STRUCTURE if raw_only else STRUCTURE
-        return (
-            "CREATE OR REPLACE TEMP TABLE _batch AS "
-            f"SELECT raw, from_json(raw, '{_literal(structure)}') AS j "
-            "FROM (SELECT unnest(string_split(content, chr(10))) AS raw FROM read_text(?)) "
-            "WHERE raw <> ''"
-        )
+        return stage_batch(KEYS_STRUCTURE if raw_only else STRUCTURE)
 
     def insert_sql(self, table: str, *, raw_only: bool = False) -> str:
         """``INSERT INTO <table> SELECT ...`` from the staged batch (after the stages it needs).

@@ -20,7 +20,7 @@ class Column:
 class Table:
     name: str
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # the logical key; only ``conversations`` enforces it in DuckDB
+    key: tuple[str, ...]  # the logical key; enforced in DuckDB on a dataset's key tables
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -92,8 +92,131 @@ SESSION_METRICS = _t(
 )
 
 #: Every table, in the order a sink creates and fills them (``conversations`` first).
+_STATUS = (
+    ("record_key", "VARCHAR"),
+    ("user_id", "VARCHAR"),
+    ("start_time", "TIMESTAMPTZ"),
+    ("end_time", "TIMESTAMPTZ"),
+)
+_STATUS_TAIL = (
+    ("open", "BOOLEAN"),
+    ("duration_ms", "BIGINT"),
+    ("start_date", "DATE"),
+    ("raw", "JSON"),
+)
+USER_PRESENCE = _t(
+    "user_presence",
+    ("record_key",),
+    *_STATUS,
+    ("system_presence", "VARCHAR"),
+    ("organization_presence_id", "VARCHAR"),
+    *_STATUS_TAIL,
+)
+USER_ROUTING_STATUS = _t(
+    "user_routing_status",
+    ("record_key",),
+    *_STATUS,
+    ("routing_status", "VARCHAR"),
+    *_STATUS_TAIL,
+)
+
+_SNAPSHOT_TAIL = (("fetched_at", "TIMESTAMPTZ"), ("raw", "JSON"))
+#: The media types of a queue's ``mediaSettings``, each with its service-level target.
+QUEUE_MEDIA = ("call", "callback", "chat", "email", "message")
+USERS = _t(
+    "users",
+    ("user_id",),
+    ("user_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("email", "VARCHAR"),
+    ("username", "VARCHAR"),
+    ("state", "VARCHAR"),
+    ("division_id", "VARCHAR"),
+    ("department", "VARCHAR"),
+    ("title", "VARCHAR"),
+    ("manager_id", "VARCHAR"),
+    *_SNAPSHOT_TAIL,
+)
+QUEUES = _t(
+    "queues",
+    ("queue_id",),
+    ("queue_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("division_id", "VARCHAR"),
+    ("description", "VARCHAR"),
+    ("member_count", "INTEGER"),
+    *(
+        col
+        for media in QUEUE_MEDIA
+        for col in (
+            (f"service_level_{media}_percentage", "DOUBLE"),
+            (f"service_level_{media}_duration_ms", "BIGINT"),
+        )
+    ),
+    ("acw_wrapup_prompt", "VARCHAR"),
+    ("acw_timeout_ms", "BIGINT"),
+    *_SNAPSHOT_TAIL,
+)
+QUEUE_MEMBERS = _t(
+    "queue_members",
+    ("member_key",),
+    ("member_key", "VARCHAR"),
+    ("queue_id", "VARCHAR"),
+    ("user_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("joined", "BOOLEAN"),
+    ("member_by", "VARCHAR"),
+    ("ring_number", "INTEGER"),
+    *_SNAPSHOT_TAIL,
+)
+WRAPUP_CODES = _t(
+    "wrapup_codes",
+    ("wrapup_code_id",),
+    ("wrapup_code_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("division_id", "VARCHAR"),
+    ("description", "VARCHAR"),
+    ("system", "BOOLEAN"),
+    *_SNAPSHOT_TAIL,
+)
+DIVISIONS = _t(
+    "divisions",
+    ("division_id",),
+    ("division_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("description", "VARCHAR"),
+    ("home_division", "BOOLEAN"),
+    *_SNAPSHOT_TAIL,
+)
+PRESENCE_DEFINITIONS = _t(
+    "presence_definitions",
+    ("presence_definition_id",),
+    ("presence_definition_id", "VARCHAR"),
+    ("name", "VARCHAR"),
+    ("system_presence", "VARCHAR"),
+    ("type", "VARCHAR"),
+    ("deactivated", "BOOLEAN"),
+    ("division_id", "VARCHAR"),
+    *_SNAPSHOT_TAIL,
+)
+
 SCHEMA: dict[str, Table] = {
-    t.name: t for t in (CONVERSATIONS, PARTICIPANTS, SESSIONS, SEGMENTS, SESSION_METRICS)
+    t.name: t
+    for t in (
+        CONVERSATIONS,
+        PARTICIPANTS,
+        SESSIONS,
+        SEGMENTS,
+        SESSION_METRICS,
+        USER_PRESENCE,
+        USER_ROUTING_STATUS,
+        USERS,
+        QUEUES,
+        QUEUE_MEMBERS,
+        WRAPUP_CODES,
+        DIVISIONS,
+        PRESENCE_DEFINITIONS,
+    )
 }
 
 
@@ -121,6 +244,12 @@ class Storage(Protocol):
     def key_column(self) -> str: ...  # that field's column, in every table
 
     @property
+    def key_tables(self) -> tuple[str, ...]: ...  # tables with one row per record
+
+    @property
+    def snapshot(self) -> bool: ...  # replaced whole by each export that reads it
+
+    @property
     def batch_keys(self) -> str: ...  # SELECT the staged batch's keys
 
     @property
@@ -133,11 +262,20 @@ class Storage(Protocol):
 
 __all__ = [
     "CONVERSATIONS",
+    "DIVISIONS",
     "PARTICIPANTS",
+    "PRESENCE_DEFINITIONS",
+    "QUEUES",
+    "QUEUE_MEDIA",
+    "QUEUE_MEMBERS",
     "SCHEMA",
     "SEGMENTS",
     "SESSIONS",
     "SESSION_METRICS",
+    "USERS",
+    "USER_PRESENCE",
+    "USER_ROUTING_STATUS",
+    "WRAPUP_CODES",
     "Column",
     "Storage",
     "Table",

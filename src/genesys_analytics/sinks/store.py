@@ -112,7 +112,8 @@ class DuckDBStore:
         self.con.execute(f"SET threads = {WRITE_THREADS}")
         for storage in storages:
             for table in self._tables[storage.dataset]:
-                self.con.execute(table_ddl(table, enforce_key=table is storage.tables[0]))
+                enforce = table.name in storage.key_tables
+                self.con.execute(table_ddl(table, enforce_key=enforce))
         self.con.execute(
             f"CREATE TABLE IF NOT EXISTS {CHUNKS_TABLE} "
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
@@ -149,10 +150,12 @@ class DuckDBStore:
 
     def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
         """Flush, record the chunk and commit: the chunk and its rows become durable together."""
-        self._storage(dataset)
+        storage = self._storage(dataset)
         with self._lock:
             self._flush()
             self._begin()
+            if storage.snapshot:
+                self._swap(dataset)
             self.con.execute(
                 f"INSERT OR REPLACE INTO {CHUNKS_TABLE} VALUES (?, ?, ?)",
                 [
@@ -232,18 +235,60 @@ class DuckDBStore:
     def _upsert(self, storage: Storage, path: str) -> None:
         tables = self._tables[storage.dataset]
         self.con.execute(storage.stage_sql(raw_only=self.raw_only), [path])
-        if any(t is not storage.tables[0] for t in tables):
+        if storage.child_stages and any(t.name not in storage.key_tables for t in tables):
             for sql in storage.child_stages:
                 self.con.execute(sql)
-        main, key = storage.tables[0].name, storage.key_column
-        existing = self.con.execute(
-            f"SELECT count(*) FROM {main} WHERE {key} IN ({storage.batch_keys})"
-        ).fetchone()
+        if storage.snapshot:
+            # A snapshot fills staging tables; its checkpoint swaps them in (``_swap``).
+            for table in tables:
+                self._snapshot_stage(table)
+                insert = storage.insert_sql(table.name, raw_only=self.raw_only)
+                self.con.execute(
+                    insert.replace(f"INTO {table.name} ", f"INTO {_staged(table)} ", 1)
+                )
+            return
+        key = storage.key_column
+        held = " UNION ALL ".join(
+            f"SELECT 1 FROM {name} WHERE {key} IN ({storage.batch_keys})"
+            for name in storage.key_tables
+            if name in {t.name for t in tables}
+        )
+        existing = self.con.execute(f"SELECT count(*) FROM ({held})").fetchone()
         if existing and existing[0]:
             for table in tables:
                 self.con.execute(f"DELETE FROM {table.name} WHERE {key} IN ({storage.batch_keys})")
         for table in tables:
             self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+
+    # -- snapshots ----------------------------------------------------------------------
+
+    def begin_snapshot(self, dataset: str) -> None:
+        """Start reading ``dataset`` afresh: what an earlier, failed read staged is dropped."""
+        storage = self._storage(dataset)
+        with self._lock:
+            self._pending[dataset].clear()
+            for table in self._tables[dataset]:
+                self.con.execute(f"DROP TABLE IF EXISTS {_staged(table)}")
+        if not storage.snapshot:
+            raise ValueError(f"the {dataset} dataset is not a snapshot")
+
+    def _snapshot_stage(self, table: Table) -> None:
+        self.con.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {_staged(table)} AS "
+            f"SELECT * FROM {table.name} LIMIT 0"
+        )
+
+    def _swap(self, dataset: str) -> None:
+        """Replace the snapshot tables of ``dataset`` with what was staged (in the open txn)."""
+        for table in self._tables[dataset]:
+            self._snapshot_stage(table)
+            self.con.execute(f"DELETE FROM {table.name}")
+            self.con.execute(f"INSERT INTO {table.name} SELECT * FROM {_staged(table)}")
+            self.con.execute(f"DROP TABLE {_staged(table)}")
+
+
+def _staged(table: Table) -> str:
+    return f"_snapshot_{table.name}"
 
 
 class Checkpoints:
