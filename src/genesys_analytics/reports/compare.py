@@ -23,7 +23,15 @@ from genesys_analytics.api.aggregates import (
     run,
     zone,
 )
-from genesys_analytics.reports.details import Facts, Key, VolumeReport, VolumeRow, sort_key
+from genesys_analytics.reports.details import (
+    Facts,
+    Key,
+    Volume,
+    VolumeReport,
+    VolumeRow,
+    sort_key,
+    volume_of,
+)
 from genesys_analytics.timeutil import Interval
 
 GROUP_BY = {"mediaType": "mediaType", "queue": "queueId", "direction": "originatingDirection"}
@@ -94,6 +102,11 @@ def aggregate_volume(
     """Offered, connected and handle time per key of ``by`` from the aggregates API."""
     rows = run(client, query_for(interval, by, time_zone))
     return group_aggregates(rows, interval, by, time_zone)
+
+
+def volume_from_aggregates(client: Any, interval: Interval) -> Volume:
+    """Sum ``nOffered`` per media type from the aggregates API (the legacy one-dimension view)."""
+    return volume_of(aggregate_volume(client, interval, ("mediaType",)))
 
 
 def compare(
@@ -185,4 +198,5 @@ __all__ = [
     "group_aggregates",
     "query_for",
     "row_key",
+    "volume_from_aggregates",
 ]

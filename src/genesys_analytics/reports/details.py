@@ -251,13 +251,6 @@ def volume_from_details(
     return volume_of(group_details(facts, interval, ("mediaType",)))
 
 
-def volume_from_aggregates(client: Any, interval: Interval) -> Volume:
-    """Sum ``nOffered`` per media type from the aggregates API."""
-    from genesys_analytics.reports.compare import aggregate_volume
-
-    return volume_of(aggregate_volume(client, interval, ("mediaType",)))
-
-
 __all__ = [
     "DIMENSIONS",
     "Facts",
@@ -272,7 +265,6 @@ __all__ = [
     "media_types",
     "parse_by",
     "sort_key",
-    "volume_from_aggregates",
     "volume_from_details",
     "volume_of",
 ]
