@@ -1,16 +1,23 @@
-"""`genesys-analytics emulator`: serve the local Genesys Cloud analytics API."""
+"""`genesys-analytics emulator`: serve the local Genesys Cloud analytics API.
+
+The emulator (Starlette, uvicorn, the data generator) is imported inside the functions,
+so the other commands, and ``--help``, never load it.
+"""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 import orjson
 
-from genesys_analytics.emulator.settings import EmulatorSettings, parse_fault, parse_rate_limit
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import parse_instant
+
+if TYPE_CHECKING:
+    from genesys_analytics.emulator.settings import EmulatorSettings
 
 
 def _settings(
@@ -24,6 +31,12 @@ def _settings(
     fault: tuple[str, ...],
     fault_seed: int,
 ) -> EmulatorSettings:
+    from genesys_analytics.emulator.settings import (
+        EmulatorSettings,
+        parse_fault,
+        parse_rate_limit,
+    )
+
     settings = EmulatorSettings(
         seed=seed,
         days=days,

@@ -33,11 +33,13 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.sinks.schema import CONVERSATIONS
-from genesys_analytics.sinks.store import DuckDBStore
+
+if TYPE_CHECKING:  # DuckDB loads when a sink opens, not when the CLI lists FORMATS
+    from genesys_analytics.sinks.store import DuckDBStore
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +57,8 @@ class Sink(Protocol):
 
 def open_sink(path: Path | str, fmt: str = "duckdb", *, resume: bool = False) -> Sink:
     """Open the sink for ``fmt`` at ``path`` (see the module docstring for each format)."""
+    from genesys_analytics.sinks.store import DuckDBStore
+
     path = Path(path)
     if fmt == "duckdb":
         return DuckDBStore(path)
@@ -83,6 +87,8 @@ class FileSink:
     """A file output staged in DuckDB and renamed into place on :meth:`commit`."""
 
     def __init__(self, path: Path, fmt: str, *, resume: bool) -> None:
+        from genesys_analytics.sinks.store import DuckDBStore
+
         self.path = path
         self.fmt = fmt
         self.staging = staging_path(path)
