@@ -46,6 +46,7 @@ def _settings(
         port=port,
         faults=dict(parse_fault(f) for f in fault),
         fault_seed=fault_seed,
+        pause_gc=True,  # this process is the emulator: generating a day may pause its GC
     )
     if rate_limit:
         settings = replace(settings, rate_limit=parse_rate_limit(rate_limit))
