@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo check lint typecheck bench bench-quick clean
+.PHONY: test demo check lint typecheck imports bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/genesys-analytics demo
 
-check: lint typecheck
+check: lint typecheck imports
 
 $(VENV)/.bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -37,5 +37,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The layering contracts of [tool.importlinter] in pyproject.toml.
+imports: $(STAMP)
+	$(BIN)/lint-imports --no-logo
+
 clean:
-	rm -rf $(VENV) build dist *.egg-info demo.duckdb
+	rm -rf $(VENV) build dist *.egg-info demo.duckdb .import_linter_cache

@@ -32,6 +32,19 @@ def test_readme_documents_every_command(name: str) -> None:
     assert f"### `genesys-analytics {name}`" in README.read_text()
 
 
+def test_only_the_emulator_command_pauses_the_gc() -> None:
+    # The command's process is the emulator; in-process emulators (demo, tests) keep the GC.
+    from genesys_analytics.cli.emulator import _settings
+    from genesys_analytics.emulator import EmulatorSettings
+
+    settings = _settings(
+        port=0, host="127.0.0.1", seed=7, days=1, per_day=5, now=None,
+        rate_limit=None, fault=(), fault_seed=0,
+    )  # fmt: skip
+    assert settings.pause_gc
+    assert not EmulatorSettings().pause_gc
+
+
 def test_readme_lists_every_exit_code() -> None:
     text = README.read_text()
     for cls, code in EXIT_CODES.items():

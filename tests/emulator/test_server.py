@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -54,6 +55,35 @@ def test_app_state_counts_requests() -> None:
 def test_default_settings_serve() -> None:
     with run_emulator(EmulatorSettings(days=1, per_day=10)) as emu:
         assert emu.now.minute == 0 and emu.now.tzinfo is not None
+
+
+def test_in_process_emulator_leaves_the_garbage_collector_alone() -> None:
+    enabled, frozen = gc.isenabled(), gc.get_freeze_count()
+    with run_emulator(small_settings(days=2, per_day=300)) as emu:
+        truth = emu.truth(day(1), day(0))  # the server thread generates that day
+        assert truth["total"] > 100
+        assert day(1).date() in emu.app_state.org.cached_days
+        assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, frozen)
+    assert enabled
+    assert (gc.isenabled(), gc.get_freeze_count()) == (enabled, frozen)
+
+
+def test_gc_pause_is_opt_in_and_collection_resumes() -> None:
+    # In a fresh interpreter: gc.freeze() would freeze this test process's objects too.
+    script = (
+        "import gc\n"
+        "from genesys_analytics.emulator.data.org import Org, OrgSpec\n"
+        "org = Org(OrgSpec(days=1, per_day=200), pause_gc=True)\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "print(len(org.day(org.last_day)), gc.isenabled(), gc.get_freeze_count())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    count, enabled, frozen = done.stdout.split()
+    assert int(count) > 0
+    assert enabled == "True"
+    assert int(frozen) > 0  # what the day built was moved to the permanent generation
 
 
 def test_cli_prints_json_first_and_serves() -> None:

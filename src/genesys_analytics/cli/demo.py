@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 
 from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.errors import IncompleteExport
@@ -43,6 +42,8 @@ def demo(ctx: Any, out: Path, seed: int, per_day: int) -> None:
     Starts the emulator on a free port, prints conversation volume by channel for the
     last 7 days of its data, exports them into demo.duckdb, and shows a query to try.
     """
+    from rich.console import Console
+
     from genesys_analytics.api.client import Client
     from genesys_analytics.emulator import EmulatorSettings, run_emulator
 

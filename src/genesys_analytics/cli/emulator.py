@@ -1,16 +1,23 @@
-"""`genesys-analytics emulator`: serve the local Genesys Cloud analytics API."""
+"""`genesys-analytics emulator`: serve the local Genesys Cloud analytics API.
+
+The emulator (Starlette, uvicorn, the data generator) is imported inside the functions,
+so the other commands, and ``--help``, never load it.
+"""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 import orjson
 
-from genesys_analytics.emulator.settings import EmulatorSettings, parse_fault, parse_rate_limit
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import parse_instant
+
+if TYPE_CHECKING:
+    from genesys_analytics.emulator.settings import EmulatorSettings
 
 
 def _settings(
@@ -24,6 +31,12 @@ def _settings(
     fault: tuple[str, ...],
     fault_seed: int,
 ) -> EmulatorSettings:
+    from genesys_analytics.emulator.settings import (
+        EmulatorSettings,
+        parse_fault,
+        parse_rate_limit,
+    )
+
     settings = EmulatorSettings(
         seed=seed,
         days=days,
@@ -33,6 +46,7 @@ def _settings(
         port=port,
         faults=dict(parse_fault(f) for f in fault),
         fault_seed=fault_seed,
+        pause_gc=True,  # this process is the emulator: generating a day may pause its GC
     )
     if rate_limit:
         settings = replace(settings, rate_limit=parse_rate_limit(rate_limit))

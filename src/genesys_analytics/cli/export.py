@@ -16,7 +16,6 @@ from genesys_analytics.cli.options import (
     resolve_filters,
     resolve_interval,
 )
-from genesys_analytics.cli.plan import plan_text
 from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.cli.signals import stop_on_interrupt
 from genesys_analytics.extraction.datasets import DATASETS
@@ -116,6 +115,8 @@ def export(
     # Check the dates before anything touches the output (or a resumable staging file).
     interval = None if continuing else resolve_interval(start, end, last)
     if dry_run:
+        from genesys_analytics.cli.plan import plan_text
+
         with make_client(region, base_url) as client:
             filters = resolve_filters(client, media_types, queues, directions)
             click.echo(

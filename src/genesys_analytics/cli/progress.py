@@ -9,21 +9,22 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
 
 class ChunkProgress:
     """A rich progress bar over chunks with live counters from the client's stats."""
 
     def __init__(self, *, enabled: bool, stats: Any = None, label: str = "export") -> None:
+        # rich loads when a command starts work, not when the CLI (or --help) is imported
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self.enabled = enabled
         self._stats = stats
         self._conversations = 0

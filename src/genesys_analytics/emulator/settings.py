@@ -67,6 +67,10 @@ class EmulatorSettings:
     # faults: name -> probability, or seconds for latency / token-expiry
     faults: Mapping[str, float | tuple[float, float]] = field(default_factory=dict)
     fault_seed: int = 0
+    # Pause the process's garbage collector while a day of data is generated, then freeze
+    # what it built (see data/org.py). Process-wide, so only for an emulator that is its
+    # own process: the ``genesys-analytics emulator`` command turns it on.
+    pause_gc: bool = False
 
     def __post_init__(self) -> None:
         for name, value in self.faults.items():

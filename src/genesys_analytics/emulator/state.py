@@ -59,7 +59,8 @@ class EmulatorState:
         self.clock: Clock = clock or time.monotonic
         self.now: datetime = settings.resolved_now()
         self.org = Org(
-            OrgSpec(seed=settings.seed, days=settings.days, per_day=settings.per_day, now=self.now)
+            OrgSpec(seed=settings.seed, days=settings.days, per_day=settings.per_day, now=self.now),
+            pause_gc=settings.pause_gc,
         )
         self.counters: Counter[str] = Counter()
         self.tokens: dict[str, Token] = {}

@@ -18,8 +18,6 @@ import io
 from typing import Any
 
 import orjson
-from rich.console import Console
-from rich.table import Table
 
 from genesys_analytics.reports.model import Key, Volume, VolumeReport, VolumeRow, volume_of
 from genesys_analytics.reports.queue_names import NO_QUEUE, QueueNames
@@ -123,6 +121,9 @@ def _caption(report: VolumeReport) -> str:
 
 
 def render_table(report: VolumeReport, names: QueueNames, width: int = 120) -> str:
+    from rich.console import Console  # rich loads when a table is drawn, not on import
+    from rich.table import Table
+
     title = "Conversations" if report.source == "details" else "Volume"
     table = Table(
         title=f"{title} by {', '.join(report.by)} ({report.source})", caption=_caption(report)

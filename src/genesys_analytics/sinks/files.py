@@ -34,12 +34,14 @@ import os
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal, Protocol, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import CONVERSATIONS, Storage
-from genesys_analytics.sinks.store import DuckDBStore
+
+if TYPE_CHECKING:  # DuckDB loads when a sink opens, not when the CLI lists FORMATS
+    from genesys_analytics.sinks.store import DuckDBStore
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ def open_sink(
     resume: bool = False,
 ) -> Sink:
     """Open the sink for ``fmt`` at ``path`` (see the module docstring for each format)."""
+    from genesys_analytics.sinks.store import DuckDBStore
+
     path = Path(path)
     if fmt == "duckdb":
         return DuckDBStore(path, storages=storages)
@@ -96,6 +100,8 @@ class FileSink:
     """A file output staged in DuckDB and renamed into place on :meth:`commit`."""
 
     def __init__(self, path: Path, fmt: str, *, resume: bool) -> None:
+        from genesys_analytics.sinks.store import DuckDBStore
+
         self.path = path
         self.fmt = fmt
         self.staging = staging_path(path)

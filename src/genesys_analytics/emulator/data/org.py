@@ -95,10 +95,14 @@ class Org:
 
     ``day()`` returns a fresh list, but the conversation dicts in it are shared with the
     cache and with other callers: treat them as read-only (copy before changing one).
+
+    ``pause_gc=True`` generates days under :func:`_gc_paused`, which changes the garbage
+    collector of the whole process: only for an emulator that is its own process.
     """
 
-    def __init__(self, spec: OrgSpec, *, cache_days: int = 4) -> None:
+    def __init__(self, spec: OrgSpec, *, cache_days: int = 4, pause_gc: bool = False) -> None:
         self.spec = spec
+        self._pause_gc = pause_gc
         self.now = spec.now.astimezone(UTC)
         self.last_day = self.now.date()
         self.first_day = self.last_day - timedelta(days=spec.days - 1)
@@ -162,6 +166,8 @@ class Org:
         return max(0, round(mean * rng.uniform(0.93, 1.07)))
 
     def _generate(self, d: date) -> list[dict]:
+        if not self._pause_gc:
+            return self._generate_day(d)
         with _gc_paused():
             return self._generate_day(d)
 
@@ -273,6 +279,9 @@ def _gc_paused() -> Iterator[None]:
     last generator finishes, the live objects are moved to the permanent generation
     (``gc.freeze``) before collection resumes. Reference counting still frees a day when
     the cache drops it, because conversations hold no reference cycles.
+
+    Both steps act on the whole process (``gc.freeze`` moves *every* live object to the
+    permanent generation), so this runs only when the org was made with ``pause_gc=True``.
     """
     global _gc_pausers
     with _gc_lock:

@@ -1,0 +1,76 @@
+"""The CLI loads only what a command needs: --help loads no server, database or plotting."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+# Run in a fresh interpreter: the test process has imported everything already.
+SCRIPT = """
+import json, sys
+from genesys_analytics import cli
+
+codes = {}
+for args in ([], ["export"], ["volume"], ["demo"], ["emulator"]):
+    try:
+        codes[" ".join(args)] = cli.cli.main(
+            args=[*args, "--help"], prog_name="genesys-analytics", standalone_mode=False
+        )
+    except SystemExit as exc:
+        codes[" ".join(args)] = exc.code
+heavy = ("starlette", "uvicorn", "duckdb", "matplotlib", "httpx", "rich.progress")
+print(json.dumps({"codes": codes, "loaded": [m for m in heavy if m in sys.modules]}))
+"""
+
+
+@pytest.fixture(scope="module")
+def help_run() -> tuple[str, dict]:
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT], capture_output=True, text=True, timeout=60, check=True
+    )
+    *help_text, last = result.stdout.strip().splitlines()
+    return "\n".join(help_text), json.loads(last)
+
+
+def test_help_of_every_command_is_shown(help_run: tuple[str, dict]) -> None:
+    text, report = help_run
+    assert report["codes"] == {"": 0, "export": 0, "volume": 0, "demo": 0, "emulator": 0}
+    for usage in ("", " export", " volume", " demo", " emulator"):
+        assert f"Usage: genesys-analytics{usage} [OPTIONS]" in text
+
+
+def test_help_loads_no_emulator_database_or_plotting(help_run: tuple[str, dict]) -> None:
+    _, report = help_run
+    assert report["loaded"] == []
+
+
+def test_package_attributes_load_on_first_use() -> None:
+    script = (
+        "import sys, genesys_analytics, genesys_analytics.emulator as emu\n"
+        "before = [m for m in ('httpx', 'starlette') if m in sys.modules]\n"
+        "from genesys_analytics import Client\n"
+        "from genesys_analytics.emulator import create_app, run_emulator\n"
+        "print(before, Client.__module__, create_app.__module__, run_emulator.__module__)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    ).stdout.split()
+    assert out == [
+        "[]",
+        "genesys_analytics.api.client",
+        "genesys_analytics.emulator.app",
+        "genesys_analytics.emulator.server",
+    ]
+
+
+def test_unknown_package_attribute_is_an_attribute_error() -> None:
+    import genesys_analytics
+    import genesys_analytics.emulator
+
+    with pytest.raises(AttributeError):
+        _ = genesys_analytics.Clinet
+    with pytest.raises(AttributeError):
+        _ = genesys_analytics.emulator.run_emulater
