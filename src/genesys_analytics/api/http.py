@@ -27,6 +27,7 @@ from genesys_analytics.errors import (
 log = logging.getLogger(__name__)
 
 _PERMISSION = re.compile(r"\b[a-z][A-Za-z]*:[A-Za-z]+:[A-Za-z]+\b")
+_STATUS_REASONS = {408: "request timeout", 429: "throttled", 504: "gateway timeout"}
 _DEFAULT_PERMISSIONS = (
     ("/analytics/conversations/aggregates", "analytics:conversationAggregate:view"),
     ("/analytics/conversations", "analytics:conversationDetail:view"),
@@ -35,15 +36,30 @@ _DEFAULT_PERMISSIONS = (
 
 
 @dataclass(frozen=True)
+class RetryNote:
+    """Why the last retry happened and how long it waits, e.g. ``("429 throttled", 3.0)``."""
+
+    reason: str
+    delay: float
+
+
+@dataclass(frozen=True)
 class StatsSnapshot:
     requests: int
     throttled: int
     retries: int
     waited: float
+    activity: str = ""
+    last_retry: RetryNote | None = None
 
 
 class Stats:
-    """Counters for the progress display: requests sent, 429s met, retries, time paced."""
+    """Counters for the progress display: requests sent, 429s met, retries, time paced.
+
+    ``activity`` is the last request sent (``"METHOD URL"``, login included, no query
+    string) and ``last_retry`` why the last retry waits: the display says what it is
+    waiting for.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -51,19 +67,34 @@ class Stats:
         self.throttled = 0
         self.retries = 0
         self.waited = 0.0
+        self.activity = ""
+        self.last_retry: RetryNote | None = None
 
-    def add(
-        self, *, requests: int = 0, throttled: int = 0, retries: int = 0, waited: float = 0.0
-    ) -> None:
+    def add(self, *, requests: int = 0, throttled: int = 0, waited: float = 0.0) -> None:
         with self._lock:
             self.requests += requests
             self.throttled += throttled
-            self.retries += retries
             self.waited += waited
+
+    def sending(self, method: str, url: str) -> None:
+        with self._lock:
+            self.activity = f"{method} {url}"
+
+    def retrying(self, reason: str, delay: float) -> None:
+        with self._lock:
+            self.retries += 1
+            self.last_retry = RetryNote(reason, delay)
 
     def snapshot(self) -> StatsSnapshot:
         with self._lock:
-            return StatsSnapshot(self.requests, self.throttled, self.retries, self.waited)
+            return StatsSnapshot(
+                self.requests,
+                self.throttled,
+                self.retries,
+                self.waited,
+                self.activity,
+                self.last_retry,
+            )
 
     def __repr__(self) -> str:
         s = self.snapshot()
@@ -96,7 +127,12 @@ class Transport:
             transport=transport,
             timeout=timeout,
             headers={"Accept": "application/json"},
+            event_hooks={"request": [self._sending]},
         )
+
+    def _sending(self, request: httpx.Request) -> None:
+        """Every request httpx sends, the token request too: what the run now waits for."""
+        self.stats.sending(request.method, str(request.url.copy_with(query=None)))
 
     def close(self) -> None:
         self._client.close()
@@ -130,7 +166,7 @@ class Transport:
                         f"{type(exc).__name__} ({decision.reason}); check the network and "
                         "--base-url / --region, or try again later."
                     ) from None
-                self._sleep(decision.delay, method, path)
+                self._sleep(decision.delay, method, path, type(exc).__name__, attempt)
                 continue
             except GenesysError as exc:  # raised by the token flow
                 self.limiter.observe(None)
@@ -147,7 +183,8 @@ class Transport:
                     ) from None
                 if isinstance(decision, GiveUp):
                     raise
-                self._sleep(decision.delay, method, path)
+                reason = f"login service {exc.status or 'unreachable'}"
+                self._sleep(decision.delay, method, path, reason, attempt)
                 continue
             self.limiter.observe(response.headers)
             status = response.status_code
@@ -162,11 +199,20 @@ class Transport:
             decision = decide(self.policy, attempt, status, retry_after, self._rng)
             if isinstance(decision, GiveUp):
                 raise error_for(response, method, path, decision)
-            self._sleep(decision.delay, method, path)
+            reason = f"{status} {_STATUS_REASONS.get(status, 'server error')}"
+            self._sleep(decision.delay, method, path, reason, attempt)
 
-    def _sleep(self, delay: float, method: str, path: str) -> None:
-        log.debug("retrying %s %s in %.2f s", method, path, delay)
-        self.stats.add(retries=1)
+    def _sleep(self, delay: float, method: str, path: str, reason: str, attempt: int) -> None:
+        """Wait before the next attempt; logged at INFO (seen with ``-v``) with the reason."""
+        log.info(
+            "retrying %s %s in %.1f s: %s (attempt %d)",
+            method,
+            path.split("?")[0],
+            delay,
+            reason,
+            attempt,
+        )
+        self.stats.retrying(reason, delay)
         self.clock.sleep(delay)
         if getattr(self.clock, "interrupted", False):
             raise GenesysError(
@@ -273,4 +319,4 @@ def error_for(
     return BadQuery(f"{where}: the service refused the request ({code or status}).{said}", **kw)
 
 
-__all__ = ["Stats", "StatsSnapshot", "Transport", "default_permission", "error_for"]
+__all__ = ["RetryNote", "Stats", "StatsSnapshot", "Transport", "default_permission", "error_for"]
