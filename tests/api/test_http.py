@@ -258,7 +258,45 @@ def test_debug_log_lines(fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
     text = caplog.text
     assert f"POST {DETAILS} -> 503 (attempt 1)" in text
     assert f"POST {DETAILS} -> 200 (attempt 2)" in text
-    assert "retrying" in text and "0.50 s" in text
+    assert "retrying" in text and "0.5 s" in text
+
+
+def test_a_retry_is_logged_at_info_with_its_reason_and_noted_for_progress(
+    fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="genesys_analytics")
+    throttled = httpx.Response(429, headers={"Retry-After": "3"}, json={})
+    http = transport_of([throttled, json_response(200, {})], fake_clock)
+    http.request("POST", DETAILS, json={})
+    [record] = [r for r in caplog.records if "retrying" in r.getMessage()]
+    assert record.levelno == logging.INFO  # visible with -v
+    assert record.getMessage() == f"retrying POST {DETAILS} in 3.0 s: 429 throttled (attempt 1)"
+    stats = http.stats.snapshot()
+    assert (stats.retries, stats.throttled) == (1, 1)
+    assert stats.last_retry is not None
+    assert (stats.last_retry.reason, stats.last_retry.delay) == ("429 throttled", 3.0)
+
+
+def test_stats_name_the_request_in_flight_login_included(fake_clock: FakeClock) -> None:
+    from genesys_analytics.api.auth import TokenAuth
+
+    during: dict[str, str] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        during[request.url.path] = http.stats.snapshot().activity
+        if request.url.path == "/oauth/token":
+            return json_response(200, {"access_token": "t", "expires_in": 60})
+        return json_response(200, {})
+
+    auth = TokenAuth("id", "secret", "https://login.test", clock=fake_clock)
+    http = Transport(
+        "https://api.test", auth, transport=httpx.MockTransport(handler), clock=fake_clock
+    )
+    http.request("GET", "/api/v2/x", params={"pageSize": 5})
+    assert during == {
+        "/oauth/token": "POST https://login.test/oauth/token",
+        "/api/v2/x": "GET https://api.test/api/v2/x",  # without the query string
+    }
 
 
 def test_a_success_that_is_not_json_is_a_clear_error(fake_clock: FakeClock) -> None:

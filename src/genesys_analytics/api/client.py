@@ -11,11 +11,12 @@ import httpx
 
 from genesys_analytics.api import jobs, queries
 from genesys_analytics.api.auth import TokenAuth
-from genesys_analytics.api.http import Stats, Transport
+from genesys_analytics.api.http import Transport
 from genesys_analytics.api.pacing import Clock, Limiter, SystemClock
 from genesys_analytics.api.paging import NextUri, Page, PageNumberInBody, Pager, PageRequest
 from genesys_analytics.api.queries import CONVERSATION_DETAILS, USER_DETAILS, DetailsApi
 from genesys_analytics.api.retry import RetryPolicy, Rng
+from genesys_analytics.api.stats import Stats
 from genesys_analytics.config import Region, Settings
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval

@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -15,6 +13,7 @@ import orjson
 
 from genesys_analytics.api.pacing import Clock, Limiter, SystemClock
 from genesys_analytics.api.retry import GiveUp, RetryPolicy, Rng, decide, parse_retry_after
+from genesys_analytics.api.stats import Stats
 from genesys_analytics.errors import (
     AuthError,
     BadQuery,
@@ -27,47 +26,12 @@ from genesys_analytics.errors import (
 log = logging.getLogger(__name__)
 
 _PERMISSION = re.compile(r"\b[a-z][A-Za-z]*:[A-Za-z]+:[A-Za-z]+\b")
+_STATUS_REASONS = {408: "request timeout", 429: "throttled", 504: "gateway timeout"}
 _DEFAULT_PERMISSIONS = (
     ("/analytics/conversations/aggregates", "analytics:conversationAggregate:view"),
     ("/analytics/conversations", "analytics:conversationDetail:view"),
     ("/routing/queues", "routing:queue:view"),
 )
-
-
-@dataclass(frozen=True)
-class StatsSnapshot:
-    requests: int
-    throttled: int
-    retries: int
-    waited: float
-
-
-class Stats:
-    """Counters for the progress display: requests sent, 429s met, retries, time paced."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests = 0
-        self.throttled = 0
-        self.retries = 0
-        self.waited = 0.0
-
-    def add(
-        self, *, requests: int = 0, throttled: int = 0, retries: int = 0, waited: float = 0.0
-    ) -> None:
-        with self._lock:
-            self.requests += requests
-            self.throttled += throttled
-            self.retries += retries
-            self.waited += waited
-
-    def snapshot(self) -> StatsSnapshot:
-        with self._lock:
-            return StatsSnapshot(self.requests, self.throttled, self.retries, self.waited)
-
-    def __repr__(self) -> str:
-        s = self.snapshot()
-        return f"Stats(requests={s.requests}, throttled={s.throttled}, retries={s.retries})"
 
 
 class Transport:
@@ -96,7 +60,12 @@ class Transport:
             transport=transport,
             timeout=timeout,
             headers={"Accept": "application/json"},
+            event_hooks={"request": [self._sending]},
         )
+
+    def _sending(self, request: httpx.Request) -> None:
+        """Every request httpx sends, the token request too: what the run now waits for."""
+        self.stats.sending(request.method, str(request.url.copy_with(query=None)))
 
     def close(self) -> None:
         self._client.close()
@@ -130,7 +99,7 @@ class Transport:
                         f"{type(exc).__name__} ({decision.reason}); check the network and "
                         "--base-url / --region, or try again later."
                     ) from None
-                self._sleep(decision.delay, method, path)
+                self._sleep(decision.delay, method, path, type(exc).__name__, attempt)
                 continue
             except GenesysError as exc:  # raised by the token flow
                 self.limiter.observe(None)
@@ -147,7 +116,8 @@ class Transport:
                     ) from None
                 if isinstance(decision, GiveUp):
                     raise
-                self._sleep(decision.delay, method, path)
+                reason = f"login service {exc.status or 'unreachable'}"
+                self._sleep(decision.delay, method, path, reason, attempt)
                 continue
             self.limiter.observe(response.headers)
             status = response.status_code
@@ -162,11 +132,20 @@ class Transport:
             decision = decide(self.policy, attempt, status, retry_after, self._rng)
             if isinstance(decision, GiveUp):
                 raise error_for(response, method, path, decision)
-            self._sleep(decision.delay, method, path)
+            reason = f"{status} {_STATUS_REASONS.get(status, 'server error')}"
+            self._sleep(decision.delay, method, path, reason, attempt)
 
-    def _sleep(self, delay: float, method: str, path: str) -> None:
-        log.debug("retrying %s %s in %.2f s", method, path, delay)
-        self.stats.add(retries=1)
+    def _sleep(self, delay: float, method: str, path: str, reason: str, attempt: int) -> None:
+        """Wait before the next attempt; logged at INFO (seen with ``-v``) with the reason."""
+        log.info(
+            "retrying %s %s in %.1f s: %s (attempt %d)",
+            method,
+            path.split("?")[0],
+            delay,
+            reason,
+            attempt,
+        )
+        self.stats.retrying(reason, delay)
         self.clock.sleep(delay)
         if getattr(self.clock, "interrupted", False):
             raise GenesysError(
@@ -273,4 +252,4 @@ def error_for(
     return BadQuery(f"{where}: the service refused the request ({code or status}).{said}", **kw)
 
 
-__all__ = ["Stats", "StatsSnapshot", "Transport", "default_permission", "error_for"]
+__all__ = ["Transport", "default_permission", "error_for"]

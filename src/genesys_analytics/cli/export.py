@@ -16,7 +16,6 @@ from genesys_analytics.cli.options import (
     resolve_filters,
     resolve_interval,
 )
-from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.cli.signals import stop_on_interrupt
 from genesys_analytics.extraction.datasets import DATASETS
 from genesys_analytics.extraction.run import DEFAULT_OUT
@@ -110,6 +109,8 @@ def export(
       genesys-analytics export --start 2024-05-01 --end 2024-06-01 --out may.duckdb --resume
       genesys-analytics export --incremental --out genesys.duckdb
     """
+    from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
+
     path = out or Path(DEFAULT_OUT[fmt])
     continuing = incremental and not start and not last
     # Check the dates before anything touches the output (or a resumable staging file).

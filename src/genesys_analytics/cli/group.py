@@ -8,12 +8,29 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import click
 
 from genesys_analytics import __version__
 from genesys_analytics.cli.options import EXIT_INTERRUPTED, Context
 from genesys_analytics.errors import GenesysError
+
+
+class _StderrNow(logging.StreamHandler):
+    """Logs to whatever ``sys.stderr`` is at the time: under the live progress display that
+    is rich's proxy, which prints each line above the display instead of through it."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,7 +47,7 @@ def cli(ctx: click.Context, quiet: bool, verbose: int) -> None:
     if verbose:
         logging.basicConfig(
             level=logging.DEBUG if verbose > 1 else logging.INFO,
-            stream=sys.stderr,
+            handlers=[_StderrNow()],
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
     ctx.obj = Context(quiet=quiet, verbose=verbose)

@@ -19,7 +19,6 @@ from genesys_analytics.cli.options import (
     resolve_filters,
     resolve_interval,
 )
-from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.reports.aggregates import aggregate_volume
 from genesys_analytics.reports.compare import compare
 from genesys_analytics.reports.details import Facts, collect_facts, group_details
@@ -198,6 +197,8 @@ def volume(
     where aggregates rows carry offered, connected, handled, handleMs, avgHandleMs and
     --compare rows carry conversations, offered, connected, difference, plus "notes".
     """
+    from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
+
     by = parse_by(by_text)
     zone(time_zone)  # fail fast on an unknown zone
     interval = resolve_interval(local_date(start, time_zone), local_date(end, time_zone), last)
