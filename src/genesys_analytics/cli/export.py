@@ -17,7 +17,7 @@ from genesys_analytics.cli.options import (
     resolve_interval,
 )
 from genesys_analytics.cli.signals import stop_on_interrupt
-from genesys_analytics.extraction.datasets import DATASETS
+from genesys_analytics.extraction.datasets import DATASETS, resolve
 from genesys_analytics.extraction.run import DEFAULT_OUT
 from genesys_analytics.extraction.run import export as run_export
 from genesys_analytics.sinks import FORMATS
@@ -112,7 +112,9 @@ def export(
     from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
 
     path = out or Path(DEFAULT_OUT[fmt])
-    continuing = incremental and not start and not last
+    lists_only = all(d.snapshot for d in resolve(datasets or ("conversations",)))
+    # a list is read as it is now; an incremental run finds its start in the store
+    continuing = (incremental or lists_only) and not start and not last
     # Check the dates before anything touches the output (or a resumable staging file).
     interval = None if continuing else resolve_interval(start, end, last)
     if dry_run:

@@ -44,6 +44,7 @@ from genesys_analytics.extraction.fetch import (
     Sealed,
     fetch_job_chunk,
     fetch_query_chunk,
+    fetch_snapshot,
 )
 from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining, split_chunk
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
@@ -54,12 +55,18 @@ Method = Literal["auto", "query", "job"]
 CHUNK_ATTEMPTS = 3
 
 
-class ChunkSink(Protocol):
+class Checkpointed(Protocol):
+    """Where the checkpoints of earlier runs can be read (planning needs no more)."""
+
+    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]: ...
+
+
+class ChunkSink(Checkpointed, Protocol):
     """What the engine writes into: a store, a file sink, or a collector."""
 
     def write(self, dataset: str, records: list[dict[str, Any]]) -> int: ...
     def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None: ...
-    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]: ...
+    def begin_snapshot(self, dataset: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -172,7 +179,7 @@ class Exporter:
         self._availability: dict[str, datetime] = {}
 
     # -- planning -----------------------------------------------------------------
-    def plan(self, sink: ChunkSink) -> list[Chunk]:
+    def plan(self, sink: Checkpointed) -> list[Chunk]:
         """Every dataset's chunks (only what is not checkpointed, when continuing)."""
         req = self.request
         chunks: list[Chunk] = []
@@ -186,6 +193,10 @@ class Exporter:
                     for span in covered
                     if span.start < req.interval.end and span.end > req.interval.start
                 )
+            if dataset.snapshot:
+                if pieces:  # a list is read whole, once per export
+                    chunks.append(Chunk(req.interval, "snapshot", dataset.name))
+                continue
             availability: datetime | None = None
             if req.method in ("auto", "job") and pieces:
                 availability = self._job_availability(dataset)
@@ -203,7 +214,7 @@ class Exporter:
 
     def _job_availability(self, dataset: Dataset) -> datetime:
         if dataset.name not in self._availability:
-            api = dataset.source.api
+            api = dataset.details.api
             self._availability[dataset.name] = self.client.job_availability(api)
         return self._availability[dataset.name]
 
@@ -248,6 +259,8 @@ class Exporter:
                         self.progress.page(new)
                     elif kind == "reread":
                         self.stats.rereads += 1
+                    elif kind == "begin":
+                        sink.begin_snapshot(chunk.dataset)
                     elif kind == "sealed":
                         part = Chunk(payload, chunk.method, chunk.dataset)
                         sink.checkpoint(chunk.dataset, part.key, self._meta(part, None))
@@ -294,7 +307,7 @@ class Exporter:
             or isinstance(exc, ChunkMoving)
             or (isinstance(exc, ServerError) and exc.status == 504)
         )
-        if too_heavy and chunk.interval.duration >= 2 * MIN_SPLIT:
+        if too_heavy and chunk.method != "snapshot" and chunk.interval.duration >= 2 * MIN_SPLIT:
             parts = split_chunk(chunk)
             if len(parts) > 1:
                 self.stats.chunks_split += 1
@@ -337,7 +350,10 @@ class Exporter:
         return Chunk(chunk.interval, "job", chunk.dataset)
 
     def _meta(self, chunk: Chunk, records: int | None) -> dict[str, Any]:
-        live = chunk.interval.end > self.now() - self.request.live_margin
+        live = (
+            chunk.method != "snapshot"
+            and chunk.interval.end > self.now() - self.request.live_margin
+        )
         return {
             "start": fmt(chunk.interval.start),
             "end": fmt(chunk.interval.end),
@@ -355,7 +371,10 @@ class Exporter:
         dataset = self._datasets[chunk.dataset]
         pages: Iterator[list[dict[str, Any]] | Sealed | None]
         try:
-            if chunk.method == "query":
+            if chunk.method == "snapshot":
+                self._put(outbox, ("begin", chunk, None))
+                pages = fetch_snapshot(self.client, dataset, stop=self._stop)
+            elif chunk.method == "query":
                 pages = fetch_query_chunk(
                     self.client,
                     dataset,

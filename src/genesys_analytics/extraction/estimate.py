@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from genesys_analytics.api.paging import Page
 from genesys_analytics.extraction.datasets import Dataset
-from genesys_analytics.extraction.engine import ChunkSink, Exporter, ExportRequest
+from genesys_analytics.extraction.engine import Checkpointed, Exporter, ExportRequest
 from genesys_analytics.extraction.fetch import ExportClient
 from genesys_analytics.extraction.plan import Chunk, day_cuts
 from genesys_analytics.timeutil import Interval
@@ -45,16 +45,20 @@ class Estimate:
         return sum(c.requests for c in self.chunks)
 
 
-def estimate(client: ExportClient, request: ExportRequest, sink: ChunkSink) -> Estimate:
+def estimate(client: ExportClient, request: ExportRequest, sink: Checkpointed) -> Estimate:
     """Plan ``request`` as the export would and size every chunk (see the module docstring)."""
     exporter = Exporter(client, request)
     datasets = {d.name: d for d in request.datasets}
     out: list[ChunkEstimate] = []
     chunks = exporter.plan(sink)
     # the jobs API's availability, asked once per dataset when jobs may be used
-    probes = len({c.dataset for c in chunks}) if request.method in ("auto", "job") else 0
+    timed = {c.dataset for c in chunks if not datasets[c.dataset].snapshot}
+    probes = len(timed) if request.method in ("auto", "job") else 0
     for chunk in chunks:
         dataset = datasets[chunk.dataset]
+        if dataset.snapshot:
+            out.append(ChunkEstimate(chunk, 0, 1))  # a list: a page or a few
+            continue
         hits = 0
         for day in day_cuts(chunk.interval):
             hits += _hits(client, dataset, day, request)
@@ -68,7 +72,7 @@ def estimate(client: ExportClient, request: ExportRequest, sink: ChunkSink) -> E
 
 
 def _hits(client: ExportClient, dataset: Dataset, day: Interval, request: ExportRequest) -> int:
-    source = dataset.source
+    source = dataset.details
     body = source.query_body(day, request.filters)
     pages: Iterator[Page] = client.details_pages(body, api=source.api, page_size=1)
     try:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from genesys_analytics.api.paging import Page
 from genesys_analytics.api.queries import DetailsApi, Filters
 from genesys_analytics.errors import PaginationError
-from genesys_analytics.extraction.datasets import Dataset, Record
+from genesys_analytics.extraction.datasets import Dataset, Record, Snapshot
 from genesys_analytics.extraction.plan import Chunk
 from genesys_analytics.timeutil import Interval, day_start, fmt, parse_instant
 
@@ -110,7 +110,7 @@ def _canonical(stamp: str) -> str:
 class _Read:
     """What one read of a query chunk saw: totals, item ids, and whether pages shifted."""
 
-    def __init__(self, page_key: str) -> None:
+    def __init__(self, page_key: str | None) -> None:
         self.page_key = page_key
         self.totals: list[int] = []
         self.ids: set[str] = set()
@@ -119,6 +119,8 @@ class _Read:
     def see(self, page: Page) -> None:
         if page.total_hits is not None:
             self.totals.append(page.total_hits)
+        if self.page_key is None:
+            return
         for item in page.items:
             item_id = item.get(self.page_key, "")
             self.shifted += item_id in self.ids
@@ -152,7 +154,7 @@ def fetch_query_chunk(
     smaller chunk has fewer pages, so fewer chances to move while it is read, until a
     read holds still. One too short to split is read up to ``MAX_READS`` times.
     """
-    source = dataset.source
+    source = dataset.details
     body = source.query_body(chunk.interval, filters)
     for attempt in range(1, MAX_READS + 1):
         read = _Read(source.page_key)
@@ -201,7 +203,7 @@ def fetch_job_chunk(
     already seen means the order does not hold: no more days are sealed for this job,
     and the chunk is checkpointed whole when it ends, as before.
     """
-    source = dataset.source
+    source = dataset.details
     pages = client.job_pages(
         source.job_body(chunk.interval, filters), api=source.api, page_size=page_size, stop=stop
     )
@@ -231,6 +233,27 @@ def fetch_job_chunk(
                     sealed_to = passed
 
 
+SNAPSHOT_BATCH = 500  # snapshot records handed to the writer at a time
+
+
+def fetch_snapshot(
+    client: Any, dataset: Dataset, *, stop: threading.Event
+) -> Iterator[list[Record]]:
+    """Read a dimension list whole, in batches of at most ``SNAPSHOT_BATCH`` records."""
+    if not isinstance(dataset.source, Snapshot):
+        raise TypeError(f"the {dataset.name} dataset is not a snapshot")
+    batch: list[Record] = []
+    for record in dataset.source.read(client):
+        if stop.is_set():
+            return
+        batch.append(record)
+        if len(batch) >= SNAPSHOT_BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 __all__ = [
     "JOB_BATCH",
     "MAX_READS",
@@ -242,5 +265,6 @@ __all__ = [
     "Sealed",
     "fetch_job_chunk",
     "fetch_query_chunk",
+    "fetch_snapshot",
     "trim",
 ]

@@ -32,7 +32,7 @@ from typing import Literal
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval, day_start
 
-Method = Literal["query", "job"]
+Method = Literal["query", "job", "snapshot"]
 
 _MIN_SPLIT = timedelta(milliseconds=2)
 

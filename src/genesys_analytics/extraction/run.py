@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from genesys_analytics.api.queries import Filters
@@ -125,13 +125,16 @@ def export(
     path = Path(out) if out is not None else Path(DEFAULT_OUT[format])
     end_at = _instant(end) if end is not None else datetime.now(UTC)
     interval = None if start is None else Interval(_instant(start), end_at)
+    timed = tuple(d for d in chosen if not d.snapshot)
+    if interval is None and not timed:
+        interval = Interval(end_at - timedelta(milliseconds=1), end_at)  # lists: read as now
     if interval is None and not incremental:
         raise ConfigError("give a start (e.g. 2024-05-01), or continue with incremental=True.")
     storages = [d.storage for d in chosen]
     sink = open_sink(path, format, storages=storages, resume=resume or incremental)
     try:
         if interval is None:
-            interval = Interval(_continue_from(sink, chosen, path, wanted), end_at)
+            interval = Interval(_continue_from(sink, timed, path, wanted), end_at)
         request = ExportRequest(
             interval=interval,
             datasets=chosen,

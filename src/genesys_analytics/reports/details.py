@@ -115,6 +115,9 @@ class FactsCollector:
     def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
         return {}
 
+    def begin_snapshot(self, dataset: str) -> None:
+        raise TypeError("volume reports read conversations only")
+
 
 def keys_of(f: Facts, by: Sequence[str], time_zone: str | None = None) -> set[Key]:
     """The report keys (one value per dimension of ``by``) one conversation counts under."""

@@ -316,12 +316,6 @@ class Checkpoints:
             con.close()
         return _of_dataset(rows, dataset)
 
-    def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int:
-        raise TypeError("checkpoints read for a dry run cannot be written to")
-
-    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
-        raise TypeError("checkpoints read for a dry run cannot be written to")
-
 
 def _of_dataset(rows: list[tuple[Any, Any]], dataset: str) -> dict[str, dict[str, Any]]:
     done = {}
