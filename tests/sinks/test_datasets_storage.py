@@ -90,3 +90,44 @@ def test_presence_definitions_keep_the_analytics_spelling(tmp_path: Path) -> Non
     store.close()
     got = rows(db, "select presence_definition_id, name, system_presence from presence_definitions")
     assert got == [("p1", "On Queue", "ON_QUEUE"), ("p2", None, "AVAILABLE")]
+
+
+def test_views_join_names_once_the_snapshots_are_there(tmp_path: Path) -> None:
+    from genesys_analytics.sinks.dimensions import USERS_STORAGE, WRAPUP_CODES_STORAGE
+    from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+
+    db = tmp_path / "v.duckdb"
+    conv = {
+        "conversationId": "c1",
+        "conversationStart": "2024-05-01T08:00:00.000Z",
+        "participants": [
+            {
+                "purpose": "agent",
+                "sessions": [
+                    {
+                        "sessionId": "s1",
+                        "mediaType": "voice",
+                        "segments": [
+                            {"segmentType": "interact", "queueId": "q1"},
+                            {"segmentType": "wrapup", "queueId": "gone", "wrapUpCode": "w1"},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    storages = [CONVERSATIONS_STORAGE, QUEUES_STORAGE, WRAPUP_CODES_STORAGE, USERS_STORAGE]
+    store = DuckDBStore(db, storages=storages)
+    store.write("conversations", [conv])
+    store.checkpoint("conversations", "c", {})
+    store.begin_snapshot("queues")
+    store.write("queues", [{"id": "q1", "name": "Sales"}])
+    store.checkpoint("queues", "q", {})
+    store.begin_snapshot("wrapup-codes")
+    store.write("wrapup-codes", [{"id": "w1", "name": "Sold"}])
+    store.checkpoint("wrapup-codes", "w", {})
+    store.close()
+    named = rows(db, "select queue_id, queue_name, wrap_up_name from segments_named")
+    assert named == [("gone", None, "Sold"), ("q1", "Sales", None)]
+    volume = rows(db, "select queue_id, queue_name, conversations from volume_by_queue_name_day")
+    assert volume == [("gone", None, 1), ("q1", "Sales", 1)]
