@@ -153,8 +153,10 @@ def decode(response: Mapping[str, Any]) -> Iterator[AggregateRow]:
             for m in bucket.get("metrics") or ():
                 name = m.get("metric")
                 if isinstance(name, str):
-                    metrics[name] = add_stats(
-                        metrics.get(name), decode_stats(name, m.get("stats") or {})
+                    qualifier = m.get("qualifier")
+                    key = f"{name}:{qualifier}" if isinstance(qualifier, str) else name
+                    metrics[key] = add_stats(
+                        metrics.get(key), decode_stats(name, m.get("stats") or {})
                     )
             yield AggregateRow(group, Interval.parse(bucket["interval"]), metrics)
 
@@ -170,6 +172,7 @@ class AggregateQuery:
     granularity: str | None = None
     time_zone: str | None = None
     filters: queries.Filters | None = field(default=None)
+    users: bool = False  # a user aggregates query (grouped by userId) instead
 
     def chunks(self, *, max_days: int = MAX_DAYS, max_buckets: int = MAX_BUCKETS) -> list[Interval]:
         return plan_chunks(
@@ -184,6 +187,11 @@ class AggregateQuery:
         """One request body per chunk (see :func:`plan_chunks`)."""
         tz = self.time_zone if self.time_zone and self.time_zone.upper() != "UTC" else None
         for chunk in self.chunks(**limits):
+            if self.users:
+                yield queries.user_aggregates_query(
+                    chunk, granularity=self.granularity, metrics=self.metrics, time_zone=tz
+                )
+                continue
             yield queries.aggregates_query(
                 chunk,
                 granularity=self.granularity,
@@ -195,10 +203,11 @@ class AggregateQuery:
 
 
 def run(client: Any, query: AggregateQuery, **limits: int) -> Iterator[AggregateRow]:
-    """Send every chunk of ``query`` through ``client.aggregates`` and decode the rows."""
+    """Send every chunk of ``query`` (``client.aggregates`` or ``client.user_aggregates``)."""
+    send = client.user_aggregates if query.users else client.aggregates
     for body in query.bodies(**limits):
         log.debug("aggregates query %s", body["interval"])
-        yield from decode(client.aggregates(body))
+        yield from decode(send(body))
 
 
 __all__ = [

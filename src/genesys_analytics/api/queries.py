@@ -205,6 +205,38 @@ def user_details_query(
     return body
 
 
+#: The most ``userId`` predicates one user aggregates query may carry.
+MAX_USER_PREDICATES = 100
+
+
+def user_aggregates_query(
+    interval: Interval,
+    *,
+    granularity: str | None = None,
+    metrics: Sequence[str] = ("tAgentRoutingStatus", "tSystemPresence"),
+    time_zone: str | None = None,
+    user_ids: Sequence[str] = (),
+) -> dict[str, Any]:
+    """Body of ``POST .../users/aggregates/query``, grouped by ``userId``."""
+    if len(user_ids) > MAX_USER_PREDICATES:
+        raise ConfigError(
+            f"a user aggregates query takes at most {MAX_USER_PREDICATES} users; "
+            f"split the {len(user_ids)} into batches."
+        )
+    body: dict[str, Any] = {
+        "interval": interval.iso(),
+        "groupBy": ["userId"],
+        "metrics": list(metrics),
+    }
+    if granularity:
+        body["granularity"] = granularity
+    if time_zone:
+        body["timeZone"] = time_zone
+    if user_ids:
+        body["filter"] = {"type": "or", "predicates": _matches(USER_ID, list(user_ids))}
+    return body
+
+
 def aggregates_query(
     interval: Interval,
     *,
@@ -243,6 +275,7 @@ __all__ = [
     "CONVERSATION",
     "CONVERSATION_DETAILS",
     "DIVISIONS",
+    "MAX_USER_PREDICATES",
     "PRESENCE_DEFINITIONS",
     "QUEUES",
     "QUEUE_MEMBERS",
@@ -255,5 +288,6 @@ __all__ = [
     "aggregates_query",
     "details_query",
     "job_query",
+    "user_aggregates_query",
     "user_details_query",
 ]

@@ -1,4 +1,4 @@
-"""Queue ids → names through ``GET /api/v2/routing/queues``, read once per run."""
+"""Ids → names through a list endpoint (queues, users), read once per run."""
 
 from __future__ import annotations
 
@@ -24,6 +24,11 @@ class QueueNames:
     @classmethod
     def of(cls, client: Any) -> QueueNames:
         return cls(lambda: client.queues(page_size=500))
+
+    @classmethod
+    def of_users(cls, client: Any) -> QueueNames:
+        """User ids → names, every state (a deleted agent keeps a name)."""
+        return cls(lambda: client.users(state="any", page_size=500))
 
     @classmethod
     def fixed(cls, names: Mapping[str, str]) -> QueueNames:

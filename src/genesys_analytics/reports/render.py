@@ -36,24 +36,37 @@ LABELS = {
 }
 
 
-def _label(dim: str, value: str | None, names: QueueNames) -> str:
+#: Dimensions whose values are ids shown with a name: the id's own field in JSON and CSV.
+ID_FIELDS = {"queue": "queueId", "user": "userId"}
+
+
+def _label(dim: str, value: str | None, names: QueueNames, users: QueueNames | None) -> str:
     if dim == "queue":
         return names.name(value)
+    if dim == "user" and users is not None and value is not None:
+        return f"{users.name(value)} ({value[:8]})" if users.name(value) != value else value
     return NONE if value is None else value
 
 
-def _key_fields(report: VolumeReport, key: Key, names: QueueNames) -> dict[str, Any]:
+def _key_fields(
+    report: VolumeReport, key: Key, names: QueueNames, users: QueueNames | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for dim, value in zip(report.by, key, strict=True):
         if dim == "queue":
             out["queue"] = names.name(value)
             out["queueId"] = value
+        elif dim == "user":
+            out["user"] = users.name(value) if users is not None and value else value
+            out["userId"] = value
         else:
             out[dim] = value
     return out
 
 
-def as_json(report: VolumeReport, names: QueueNames) -> dict[str, Any]:
+def as_json(
+    report: VolumeReport, names: QueueNames, users: QueueNames | None = None
+) -> dict[str, Any]:
     if report.by == ("mediaType",) and report.source == "details":
         return volume_of(report).as_json()
     out: dict[str, Any] = {
@@ -63,7 +76,10 @@ def as_json(report: VolumeReport, names: QueueNames) -> dict[str, Any]:
         "source": report.source,
         "timeZone": report.time_zone,
         "rows": [
-            {**_key_fields(report, r.key, names), **{m: r.values.get(m) for m in report.metrics}}
+            {
+                **_key_fields(report, r.key, names, users),
+                **{m: r.values.get(m) for m in report.metrics},
+            }
             for r in report.rows
         ],
         "totals": dict(report.totals),
@@ -93,13 +109,13 @@ def _cell(metric: str, value: float | int | None) -> str:
     return f"{value:,}"
 
 
-def render_csv(report: VolumeReport, names: QueueNames) -> str:
+def render_csv(report: VolumeReport, names: QueueNames, users: QueueNames | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    dims = [c for d in report.by for c in (("queue", "queueId") if d == "queue" else (d,))]
+    dims = [c for d in report.by for c in ((d, ID_FIELDS[d]) if d in ID_FIELDS else (d,))]
     writer.writerow([*dims, *report.metrics])
     for row in report.rows:
-        fields = _key_fields(report, row.key, names)
+        fields = _key_fields(report, row.key, names, users)
         writer.writerow(
             [*(fields[d] or "" for d in dims), *(row.values.get(m) for m in report.metrics)]
         )
@@ -120,7 +136,9 @@ def _caption(report: VolumeReport) -> str:
     return f"{span}{zone}\n{what}"
 
 
-def render_table(report: VolumeReport, names: QueueNames, width: int = 120) -> str:
+def render_table(
+    report: VolumeReport, names: QueueNames, width: int = 120, users: QueueNames | None = None
+) -> str:
     from rich.console import Console  # rich loads when a table is drawn, not on import
     from rich.table import Table
 
@@ -143,7 +161,7 @@ def render_table(report: VolumeReport, names: QueueNames, width: int = 120) -> s
     for row in rows:
         n = row.values.get(report.primary) or 0
         bar = "█" * max(1, round(BAR_WIDTH * abs(n) / peak)) if n else ""
-        labels = [_label(d, v, names) for d, v in zip(report.by, row.key, strict=True)]
+        labels = [_label(d, v, names, users) for d, v in zip(report.by, row.key, strict=True)]
         table.add_row(*labels, *(_cell(m, row.values.get(m)) for m in report.metrics), bar)
     table.add_section()
     blank = [""] * (len(report.by) - 1)
@@ -155,14 +173,19 @@ def render_table(report: VolumeReport, names: QueueNames, width: int = 120) -> s
     return console.file.getvalue().rstrip("\n")  # type: ignore[attr-defined]
 
 
-def render(report: VolumeReport, fmt_name: str, names: QueueNames | None = None) -> str:
-    """``table`` (default), ``json`` or ``csv``."""
+def render(
+    report: VolumeReport,
+    fmt_name: str,
+    names: QueueNames | None = None,
+    users: QueueNames | None = None,
+) -> str:
+    """``table`` (default), ``json`` or ``csv``; queue and user ids shown with names."""
     names = names or QueueNames.fixed({})
     if fmt_name == "json":
-        return orjson.dumps(as_json(report, names)).decode()
+        return orjson.dumps(as_json(report, names, users)).decode()
     if fmt_name == "csv":
-        return render_csv(report, names)
-    return render_table(report, names)
+        return render_csv(report, names, users)
+    return render_table(report, names, users=users)
 
 
 def render_volume(volume: Volume, fmt: str) -> str:

@@ -1,0 +1,125 @@
+"""The ``agents`` command: time in each routing status and presence, and occupancy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from genesys_analytics.cli.options import (
+    connection_options,
+    interval_options,
+    make_client,
+    resolve_interval,
+)
+
+
+@click.command()
+@interval_options
+@click.option(
+    "--by",
+    "by_text",
+    default="user",
+    show_default=True,
+    metavar="DIMS",
+    help="Group by user (the agent, shown with name and id), day and hour, alone or "
+    "comma-separated. Example: --by user,day",
+)
+@click.option(
+    "--source",
+    default="aggregates",
+    show_default=True,
+    type=click.Choice(["aggregates", "details"]),
+    help="aggregates: the user aggregates API's per-bucket sums (fast). details: every "
+    "presence and routing-status record, fetched with a day of lead and clipped here.",
+)
+@click.option(
+    "--compare",
+    "compare_sources",
+    is_flag=True,
+    help="Both sources side by side, with the difference and why sources differ.",
+)
+@click.option(
+    "--time-zone",
+    default="UTC",
+    show_default=True,
+    metavar="IANA",
+    help="Time zone of day and hour buckets (DST-aware). Example: --time-zone Europe/Paris",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="table",
+    show_default=True,
+    type=click.Choice(["table", "json", "csv"]),
+    help="table, csv (a header, the rows and a total row) or json "
+    '({"rows": [{"user", "userId", ..., "occupancy", "routingIdleMs", ...}], "totals"}).',
+)
+@click.option(
+    "--method",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "query", "job"]),
+    help="How user details are read (--source details): queries, async jobs, or per chunk.",
+)
+@connection_options
+@click.pass_obj
+def agents(
+    ctx: Any,
+    start: str | None,
+    end: str | None,
+    last: str | None,
+    by_text: str,
+    source: str,
+    compare_sources: bool,
+    time_zone: str,
+    fmt: str,
+    method: str,
+    region: str | None,
+    base_url: str | None,
+) -> None:
+    """Agent activity: time in each routing status and presence, and occupancy.
+
+    Occupancy is INTERACTING / (INTERACTING + COMMUNICATING + IDLE) routing-status time.
+    Time in a status is clipped to the interval (and to each day or hour).
+
+    \b
+    Examples:
+      genesys-analytics agents --last 7d
+      genesys-analytics agents --last 1d --by user,hour --time-zone America/Chicago
+      genesys-analytics agents --start 2024-05-01 --end 2024-05-08 --by day --compare
+      genesys-analytics agents --last 7d --source details --format csv > agents.csv
+    """
+    from genesys_analytics.api.aggregates import zone
+    from genesys_analytics.cli.progress import ChunkProgress
+    from genesys_analytics.reports.agents import (
+        agents_from_aggregates,
+        agents_from_details,
+        collect_statuses,
+        compare_agents,
+        parse_by,
+    )
+    from genesys_analytics.reports.queue_names import QueueNames
+    from genesys_analytics.reports.render import render
+
+    by = parse_by(by_text)
+    zone(time_zone)  # fail fast on an unknown zone
+    interval = resolve_interval(start, end, last)
+    with make_client(region, base_url) as client:
+        report = None
+        if source == "details" or compare_sources:
+            with ChunkProgress(
+                enabled=ctx.show_progress, stats=client.stats, label="agents"
+            ) as bar:
+                statuses = collect_statuses(client, interval, method=method, progress=bar)
+            report = agents_from_details(statuses, interval, by, time_zone)
+        if source == "aggregates" or compare_sources:
+            aggregated = agents_from_aggregates(client, interval, by, time_zone)
+            report = compare_agents(report, aggregated) if report is not None else aggregated
+        assert report is not None
+        users = QueueNames.of_users(client) if "user" in by else None
+        text = render(report, fmt, users=users)
+    click.echo(text)
+
+
+__all__ = ["agents"]
