@@ -4,12 +4,22 @@ from pathlib import Path
 
 import pytest
 
-from genesys_analytics.config import REGIONS, Settings, resolve_region
+from genesys_analytics.config import (
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_TIMEOUT,
+    REGIONS,
+    Settings,
+    resolve_region,
+)
 from genesys_analytics.errors import ConfigError
 
+NO_DOTENV = "/nonexistent/.env"
+CREDENTIALS = {"GENESYS_CLIENT_ID": "id", "GENESYS_CLIENT_SECRET": "sec"}
 
-def test_seventeen_regions_with_api_and_login_hosts() -> None:
-    assert len(REGIONS) == 17
+
+def test_regions_have_api_and_login_hosts() -> None:
+    assert REGIONS["eusc_de_east_1"].api_url == "https://api.edee1.eusc-pure.cloud"
+    assert REGIONS["eusc_de_east_1"].login_url == "https://login.edee1.eusc-pure.cloud"
     usw2 = REGIONS["us_west_2"]
     assert usw2.api_url == "https://api.usw2.pure.cloud"
     assert usw2.login_url == "https://login.usw2.pure.cloud"
@@ -109,3 +119,69 @@ def test_repr_hides_secret() -> None:
     s = Settings.create("my-id", "super-secret-xyz", "us-east-1")
     assert "super-secret-xyz" not in repr(s)
     assert "my-id" in repr(s)
+
+
+def test_regions_are_exactly_the_official_sdks() -> None:
+    sdk = pytest.importorskip("PureCloudPlatformClientV2")
+    official = {member.name: member.value for member in sdk.PureCloudRegionHosts}
+    ours = {key: region.api_url for key, region in REGIONS.items()}
+    assert ours == official
+
+
+@pytest.mark.parametrize("name", ["eusc_de_east_1", "eusc-de-east-1", "edee1.eusc-pure.cloud"])
+def test_the_eu_sovereign_cloud_resolves(name: str) -> None:
+    assert resolve_region(name).domain == "edee1.eusc-pure.cloud"
+
+
+def test_a_region_override_drops_the_environment_base_url() -> None:
+    env = {**CREDENTIALS, "GENESYS_BASE_URL": "http://127.0.0.1:9"}
+    s = Settings.from_env(env, dotenv_path=NO_DOTENV, region="eu-west-1")
+    assert s.base_url is None
+    assert s.login_url == "https://login.mypurecloud.ie"
+    assert s.api_url == "https://api.mypurecloud.ie"
+
+
+def test_a_base_url_override_drops_the_environment_region() -> None:
+    env = {**CREDENTIALS, "GENESYS_REGION": "not-a-region"}
+    s = Settings.from_env(env, dotenv_path=NO_DOTENV, base_url="http://127.0.0.1:9")
+    assert s.api_url == s.login_url == "http://127.0.0.1:9"
+
+
+def test_environment_base_url_wins_over_environment_region() -> None:
+    env = {**CREDENTIALS, "GENESYS_REGION": "eu-west-1", "GENESYS_BASE_URL": "http://h:1"}
+    s = Settings.from_env(env, dotenv_path=NO_DOTENV)
+    assert s.api_url == s.login_url == "http://h:1"
+
+
+def test_timeout_and_attempts_from_the_environment() -> None:
+    s = Settings.from_env(CREDENTIALS, dotenv_path=NO_DOTENV)
+    assert (s.timeout, s.max_attempts) == (DEFAULT_TIMEOUT, DEFAULT_MAX_ATTEMPTS) == (30.0, 8)
+    env = {**CREDENTIALS, "GENESYS_TIMEOUT": "2.5", "GENESYS_MAX_ATTEMPTS": "3"}
+    s = Settings.from_env(env, dotenv_path=NO_DOTENV)
+    assert (s.timeout, s.max_attempts) == (2.5, 3)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GENESYS_TIMEOUT", "0"),
+        ("GENESYS_TIMEOUT", "-1"),
+        ("GENESYS_TIMEOUT", "soon"),
+        ("GENESYS_TIMEOUT", "nan"),
+        ("GENESYS_TIMEOUT", "inf"),
+        ("GENESYS_MAX_ATTEMPTS", "0"),
+        ("GENESYS_MAX_ATTEMPTS", "2.5"),
+        ("GENESYS_MAX_ATTEMPTS", "many"),
+    ],
+)
+def test_bad_timeout_or_attempts_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**CREDENTIALS, name: value}, dotenv_path=NO_DOTENV)
+    assert f"{name}={value!r}" in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["127.0.0.1:8787", "localhost", "ftp://x", "http://"])
+def test_a_base_url_needs_a_scheme_and_a_host(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env({**CREDENTIALS, "GENESYS_BASE_URL": url}, dotenv_path=NO_DOTENV)
+    assert repr(url) in str(info.value) and "http://" in str(info.value)

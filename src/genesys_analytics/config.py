@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -50,10 +51,13 @@ _REGION_DOMAINS = {
     "eu_central_2": "euc2.pure.cloud",
     "mx_central_1": "mxc1.pure.cloud",
     "ap_southeast_1": "apse1.pure.cloud",
+    "eusc_de_east_1": "edee1.eusc-pure.cloud",  # the EU sovereign cloud
 }
 
 REGIONS: dict[str, Region] = {k: Region(k, d) for k, d in _REGION_DOMAINS.items()}
 DEFAULT_REGION = REGIONS["us_east_1"]
+DEFAULT_TIMEOUT = 30.0  # seconds to connect, and to wait for each read of an answer
+DEFAULT_MAX_ATTEMPTS = 8  # per request, the first one included (decisions.md §4)
 
 
 def resolve_region(name: str | Region) -> Region:
@@ -78,12 +82,33 @@ def resolve_region(name: str | Region) -> Region:
 
 @dataclass(frozen=True)
 class Settings:
-    """Where to connect and with which OAuth client. The secret never shows in a repr."""
+    """Where to connect, with which OAuth client, and how patiently.
+
+    A ``base_url`` replaces the region's hosts for both login and API. ``timeout`` bounds
+    connecting and each read of every request, the login included; ``max_attempts`` is
+    how often a request that timed out, dropped or met a 5xx/429 is tried in all. The
+    secret never shows in a repr.
+    """
 
     client_id: str
     client_secret: str = field(repr=False)
     region: Region = DEFAULT_REGION
     base_url: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+    def __post_init__(self) -> None:
+        if self.base_url is not None:
+            parts = urlsplit(self.base_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(
+                    f"the base URL {self.base_url!r} (GENESYS_BASE_URL or --base-url) needs "
+                    "http:// or https:// and a host, e.g. http://127.0.0.1:8787."
+                )
+        if not self.timeout > 0:
+            raise ConfigError(f"timeout must be more than 0 seconds, not {self.timeout!r}.")
+        if self.max_attempts < 1:
+            raise ConfigError(f"max_attempts must be at least 1, not {self.max_attempts!r}.")
 
     @property
     def api_url(self) -> str:
@@ -100,6 +125,9 @@ class Settings:
         client_secret: str | None,
         region: str | Region | None = None,
         base_url: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     ) -> Settings:
         if not client_id or not client_secret:
             raise ConfigError(_MISSING)
@@ -108,6 +136,8 @@ class Settings:
             client_secret=client_secret,
             region=resolve_region(region) if region else DEFAULT_REGION,
             base_url=base_url or None,
+            timeout=timeout,
+            max_attempts=max_attempts,
         )
 
     @classmethod
@@ -120,7 +150,11 @@ class Settings:
     ) -> Settings:
         """Read settings from the environment, then ``.env`` in the working directory.
 
-        The real environment wins over ``.env``; keyword overrides win over both.
+        The real environment wins over ``.env``; keyword overrides win over both. A
+        ``region`` override drops a base URL from the environment (the region's hosts are
+        wanted), and a ``base_url`` override drops the environment's region. Given both,
+        the base URL is used (the CLI refuses ``--region`` with ``--base-url``).
+        ``GENESYS_TIMEOUT`` (seconds) and ``GENESYS_MAX_ATTEMPTS`` set the patience.
         """
         env = _merged_env(environ, dotenv_path)
         values: dict[str, str | Region | None] = {
@@ -134,13 +168,19 @@ class Settings:
         unknown = set(overrides) - set(values)
         if unknown:
             raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        region = values["region"]
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if "base_url" in given:
+            values["region"] = None
+        elif "region" in given:
+            values["base_url"] = None
+        values.update(given)
         return cls.create(
             client_id=_text(values["client_id"]),
             client_secret=_text(values["client_secret"]),
-            region=region,
+            region=values["region"],
             base_url=_text(values["base_url"]),
+            timeout=_positive_seconds(env, "GENESYS_TIMEOUT", DEFAULT_TIMEOUT),
+            max_attempts=_attempts(env, "GENESYS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS),
         )
 
 
@@ -171,8 +211,48 @@ def _first(env: Mapping[str, str], *names: str) -> str | None:
     return None
 
 
+def _positive_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = _first(env, name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ConfigError(
+            f"{name}={text!r} is not a number of seconds; set it to e.g. {name}={default:g}, "
+            "or unset it."
+        )
+    return value
+
+
+def _attempts(env: Mapping[str, str], name: str, default: int) -> int:
+    text = _first(env, name)
+    if text is None:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(
+            f"{name}={text!r} is not a whole number of attempts of at least 1; set it to "
+            f"e.g. {name}={default}, or unset it."
+        )
+    return value
+
+
 def _text(value: str | Region | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-__all__ = ["DEFAULT_REGION", "REGIONS", "Region", "Settings", "resolve_region"]
+__all__ = [
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_REGION",
+    "DEFAULT_TIMEOUT",
+    "REGIONS",
+    "Region",
+    "Settings",
+    "resolve_region",
+]

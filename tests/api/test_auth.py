@@ -9,6 +9,7 @@ import pytest
 from genesys_analytics.api.auth import TokenAuth
 from genesys_analytics.api.http import Transport
 from genesys_analytics.api.retry import RetryPolicy
+from genesys_analytics.config import REGIONS
 from genesys_analytics.errors import AuthError, RateLimited, ServerError
 from tests.conftest import FakeApi, FakeClock, FixedRng, json_response
 
@@ -16,7 +17,9 @@ LOGIN = "https://login.usw2.pure.cloud"
 
 
 def make(api: FakeApi, clock: FakeClock, **kw) -> tuple[Transport, TokenAuth]:
-    auth = TokenAuth(api.client_id, api.client_secret, LOGIN, clock=clock)
+    auth = TokenAuth(
+        api.client_id, api.client_secret, LOGIN, clock=clock, region=REGIONS["us_west_2"]
+    )
     http = Transport(
         "https://api.usw2.pure.cloud",
         auth,
@@ -194,3 +197,103 @@ def test_login_429_with_a_huge_retry_after_stops_with_the_wait(
         http.request("GET", "/api/v2/ping")
     assert info.value.retry_after == 7200
     assert fake_clock.sleeps == []
+
+
+# -- issue 10: the login has a timeout and says what to check -------------------------------
+
+
+def test_the_token_request_carries_the_timeout(fake_api: FakeApi, fake_clock: FakeClock) -> None:
+    """httpx sends requests yielded by an auth flow without the client's timeout."""
+    fake_api.route("GET", "/api/v2/ping", json_response(200, {}))
+    auth = TokenAuth("cid", "s3cret-value", LOGIN, clock=fake_clock, timeout=2.5)
+    http = Transport(
+        "https://api.usw2.pure.cloud", auth, transport=httpx.MockTransport(fake_api), timeout=2.5
+    )
+    http.request("GET", "/api/v2/ping")
+    token_request, api_request = fake_api.requests
+    assert token_request.url.path == "/oauth/token"
+    expected = {"connect": 2.5, "read": 2.5, "write": 2.5, "pool": 2.5}
+    assert token_request.extensions["timeout"] == expected
+    assert api_request.extensions["timeout"] == expected
+
+
+def test_a_login_that_never_answers_is_retried_then_names_host_and_port(
+    fake_clock: FakeClock,
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def silent(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    auth = TokenAuth("cid", "s3cret-value", "http://10.0.0.7:8787", clock=fake_clock)
+    http = Transport(
+        "http://10.0.0.7:8787",
+        auth,
+        transport=httpx.MockTransport(silent),
+        clock=fake_clock,
+        policy=RetryPolicy(max_attempts=3),
+        timeout=4.0,
+        rng=FixedRng(0.5),
+    )
+    with pytest.raises(ServerError) as info:
+        http.request("GET", "/api/v2/ping")
+    text = str(info.value)
+    assert [r.url.path for r in seen] == ["/oauth/token"] * 3
+    assert fake_clock.sleeps == [0.5, 1.0]
+    assert "10.0.0.7:8787" in text and "login" in text and "4 s" in text
+    assert "GENESYS_TIMEOUT" in text and "3 attempts" in text
+    assert "s3cret-value" not in text
+
+
+def test_wrong_secret_with_a_base_url_says_check_the_base_url(fake_clock: FakeClock) -> None:
+    api = FakeApi()
+    api.token_error = json_response(400, {"error": "invalid_client"})
+    auth = TokenAuth("cid", "s3cret-value", "http://127.0.0.1:8787", clock=fake_clock)
+    http = Transport(
+        "http://127.0.0.1:8787", auth, transport=httpx.MockTransport(api), clock=fake_clock
+    )
+    with pytest.raises(AuthError) as info:
+        http.request("GET", "/api/v2/ping")
+    text = str(info.value)
+    assert "GENESYS_REGION" not in text and "region" not in text
+    assert "http://127.0.0.1:8787" in text and "GENESYS_BASE_URL" in text
+    assert "GENESYS_CLIENT_SECRET" in text and "s3cret-value" not in text
+
+
+def test_wrong_secret_with_a_region_names_the_region(fake_clock: FakeClock) -> None:
+    api = FakeApi()
+    api.token_error = json_response(401, {"error": "invalid_client"})
+    http, _ = make(api, fake_clock)
+    with pytest.raises(AuthError) as info:
+        http.request("GET", "/api/v2/ping")
+    text = str(info.value)
+    assert "us-west-2" in text and "GENESYS_REGION" in text and "GENESYS_BASE_URL" not in text
+
+
+@pytest.mark.parametrize("status", [200, 404])
+def test_an_html_login_page_says_not_json_once(status: int, fake_clock: FakeClock) -> None:
+    api = FakeApi()
+    api.token_error = httpx.Response(
+        status, content=b"<html><body>Sign in</body></html>", headers={"Content-Type": "text/html"}
+    )
+    auth = TokenAuth("cid", "s3cret-value", "https://portal.example.com", clock=fake_clock)
+    http = Transport(
+        "https://portal.example.com", auth, transport=httpx.MockTransport(api), clock=fake_clock
+    )
+    with pytest.raises(AuthError) as info:
+        http.request("GET", "/api/v2/ping")
+    text = str(info.value)
+    assert "text/html, not JSON" in text
+    assert "https://portal.example.com/oauth/token" in text and "GENESYS_BASE_URL" in text
+    assert text.count(f"HTTP {status}") == 1
+
+
+def test_json_without_a_token_does_not_repeat_the_status(fake_clock: FakeClock) -> None:
+    api = FakeApi()
+    api.token_error = json_response(200, {"hello": "world"})
+    auth = TokenAuth("cid", "s3cret-value", "http://127.0.0.1:1", clock=fake_clock)
+    http = Transport("http://127.0.0.1:1", auth, transport=httpx.MockTransport(api))
+    with pytest.raises(AuthError) as info:
+        http.request("GET", "/api/v2/ping")
+    assert str(info.value).count("HTTP 200") == 1

@@ -1,7 +1,9 @@
 """OAuth client credentials: a cached, thread-safe token, renewed early, replayed once on 401.
 
 The auth class does no I/O itself: it yields the token request (and the replay) to httpx.
-Only one thread fetches a token at a time; the others wait for it.
+httpx sends a request yielded by an auth flow as it is, without the client's timeout, so
+the token request carries its own. Only one thread fetches a token at a time; the others
+wait for it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import orjson
 
 from genesys_analytics.api.pacing import Clock, SystemClock
 from genesys_analytics.api.retry import parse_retry_after
+from genesys_analytics.config import DEFAULT_TIMEOUT, Region
 from genesys_analytics.errors import AuthError, ServerError
 
 log = logging.getLogger(__name__)
@@ -35,7 +38,11 @@ class Token:
 
 
 class TokenAuth(httpx.Auth):
-    """Client-credentials bearer auth for ``httpx.Client``."""
+    """Client-credentials bearer auth for ``httpx.Client``.
+
+    ``region`` is the region whose login host ``login_url`` is, or ``None`` for a base URL
+    (an emulator or a gateway): a refusal then says which of the two to check.
+    """
 
     requires_response_body = True
 
@@ -47,12 +54,16 @@ class TokenAuth(httpx.Auth):
         *,
         clock: Clock | None = None,
         margin: float = 60.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        region: Region | None = None,
     ) -> None:
         self._client_id = client_id
         self._secret = client_secret
         self._basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self.token_url = login_url.rstrip("/") + "/oauth/token"
         self.login_host = urlsplit(self.token_url).netloc
+        self._timeout = httpx.Timeout(timeout).as_dict()
+        self._region = region
         self._clock = clock or SystemClock()
         self._margin = margin
         self._cond = threading.Condition()
@@ -111,45 +122,75 @@ class TokenAuth(httpx.Auth):
                 "Accept": "application/json",
             },
             content=b"grant_type=client_credentials",
+            extensions={"timeout": self._timeout},
         )
 
     def _parse(self, response: httpx.Response) -> Token:
         status = response.status_code
-        try:
-            body = orjson.loads(response.content) if response.content else {}
-        except orjson.JSONDecodeError:
-            body = {}
-        if not isinstance(body, dict):
-            body = {}
         log.debug("token request to %s -> %s", self.login_host, status)
-        if status == 200 and isinstance(body.get("access_token"), str):
-            expires_in = float(body.get("expires_in") or 86400)
-            margin = min(self._margin, expires_in * 0.1)
-            return Token(body["access_token"], self._clock.monotonic() + expires_in - margin)
-        error = str(body.get("error") or "")
-        description = str(body.get("error_description") or body.get("description") or "")
-        excerpt = f"{error}: {description}".replace(self._secret, "***") if error else None
         if status >= 500 or status in (408, 429):
             raise ServerError(
                 f"The login service at {self.login_host} failed to issue a token; try again later.",
                 status=status,
-                body=excerpt,
+                body=self._excerpt(_json_object(response)),
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
             )
+        body = _json_object(response)
+        if body is None:
+            kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+            raise AuthError(
+                f"The login answer from {self.token_url} was {kind}, not JSON, so it is not a "
+                f"Genesys Cloud login service: {self._where_hint()}.",
+                status=status,
+            )
+        access_token = body.get("access_token")
+        if status == 200 and isinstance(access_token, str):
+            expires_in = _seconds(body.get("expires_in"))
+            margin = min(self._margin, expires_in * 0.1)
+            return Token(access_token, self._clock.monotonic() + expires_in - margin)
+        error = str(body.get("error") or "")
+        excerpt = self._excerpt(body)
         if error == "invalid_client" or status in (400, 401):
             raise AuthError(
-                f"The login service at {self.login_host} refused the client credentials "
-                f"({error or 'HTTP ' + str(status)}): the client id/secret or the region is "
-                "wrong — a region mismatch is the usual cause. Check GENESYS_REGION.",
+                f"The login service at {self.login_host} refused the client credentials"
+                f"{f' ({error})' if error else ''}: {self._credentials_hint()}.",
                 status=status,
                 body=excerpt,
             )
         raise AuthError(
-            f"The login service at {self.login_host} did not issue a token "
-            f"({error or 'HTTP ' + str(status)}).",
+            f"The login service at {self.login_host} did not issue a token"
+            f"{f' ({error})' if error else ''}: {self._where_hint()}.",
             status=status,
             body=excerpt,
         )
+
+    def _excerpt(self, body: dict[str, object] | None) -> str | None:
+        error = str((body or {}).get("error") or "")
+        if not error or body is None:
+            return None
+        description = str(body.get("error_description") or body.get("description") or "")
+        return f"{error}: {description}".replace(self._secret, "***")
+
+    def _credentials_hint(self) -> str:
+        if self._region is None:
+            return (
+                "check GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET, and that the base URL "
+                f"{self.token_url.removesuffix('/oauth/token')} (GENESYS_BASE_URL or "
+                "--base-url) is the service that OAuth client belongs to"
+            )
+        return (
+            "check GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET, and that the OAuth client "
+            f"belongs to region {self._region.dashed} (GENESYS_REGION or --region); a region "
+            "mismatch is the usual cause"
+        )
+
+    def _where_hint(self) -> str:
+        if self._region is None:
+            return (
+                "check that GENESYS_BASE_URL or --base-url points at a Genesys Cloud API "
+                "(or the emulator), not at a web page or proxy"
+            )
+        return f"check the region {self._region.dashed} (GENESYS_REGION or --region)"
 
     def sync_auth_flow(
         self, request: httpx.Request
@@ -167,6 +208,26 @@ class TokenAuth(httpx.Auth):
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         return self.sync_auth_flow(request)  # pragma: no cover - httpx calls sync_auth_flow
+
+
+def _seconds(value: object, default: float = 86400.0) -> float:
+    if not value or not isinstance(value, int | float | str):
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        return default
+
+
+def _json_object(response: httpx.Response) -> dict[str, object] | None:
+    """The body as a JSON object; ``{}`` when empty; ``None`` when it is not a JSON object."""
+    if not response.content:
+        return {}
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 __all__ = ["Token", "TokenAuth"]

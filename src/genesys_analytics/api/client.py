@@ -37,7 +37,7 @@ class Client:
         transport: httpx.BaseTransport | None = None,
         clock: Clock | None = None,
         policy: RetryPolicy | None = None,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         rng: Rng | None = None,
         job_policy: jobs.JobPolicy | None = None,
         settings: Settings | None = None,
@@ -45,18 +45,21 @@ class Client:
         self.settings = settings or Settings.create(client_id, client_secret, region, base_url)
         self.clock = clock or SystemClock()
         self.job_policy = job_policy or jobs.JobPolicy()
+        timeout = self.settings.timeout if timeout is None else timeout
         self._auth = TokenAuth(
             self.settings.client_id,
             self.settings.client_secret,
             self.settings.login_url,
             clock=self.clock,
+            timeout=timeout,
+            region=None if self.settings.base_url else self.settings.region,
         )
         self._http = Transport(
             self.settings.api_url,
             self._auth,
             transport=transport,
             clock=self.clock,
-            policy=policy or RetryPolicy(),
+            policy=policy or RetryPolicy(max_attempts=self.settings.max_attempts),
             limiter=Limiter(self.clock),
             timeout=timeout,
             rng=rng,

@@ -54,6 +54,7 @@ class Transport:
         self.limiter = limiter or Limiter(self.clock)
         self.stats = Stats()
         self._rng = rng or random.Random()
+        self._timeout = timeout
         self._client = httpx.Client(
             base_url=api_url.rstrip("/"),
             auth=auth,
@@ -92,13 +93,19 @@ class Transport:
             except httpx.TransportError as exc:
                 self.limiter.observe(None)
                 decision = decide(self.policy, attempt, exc, None, self._rng)
-                log.debug("%s %s -> %s (attempt %d)", method, path, type(exc).__name__, attempt)
+                log.info(
+                    "%s %s at %s -> %s (attempt %d of %d)",
+                    method,
+                    path.split("?")[0],
+                    _host_port(_failed_url(exc, self._client.base_url)),
+                    type(exc).__name__,
+                    attempt,
+                    self.policy.max_attempts,
+                )
                 if isinstance(decision, GiveUp):
-                    raise ServerError(
-                        f"{method} {path} at {self._client.base_url.host} failed: "
-                        f"{type(exc).__name__} ({decision.reason}); check the network and "
-                        "--base-url / --region, or try again later."
-                    ) from None
+                    base = self._client.base_url
+                    text = _unanswered(exc, method, path, attempt, self._timeout, base)
+                    raise ServerError(text) from None
                 self._sleep(decision.delay, method, path, type(exc).__name__, attempt)
                 continue
             except GenesysError as exc:  # raised by the token flow
@@ -151,6 +158,60 @@ class Transport:
             raise GenesysError(
                 f"{method} {path.split('?')[0]} was interrupted while waiting to retry."
             )
+
+
+def _failed_url(exc: httpx.TransportError, fallback: httpx.URL) -> httpx.URL:
+    try:
+        return exc.request.url
+    except RuntimeError:  # an error raised without its request
+        return fallback
+
+
+def _host_port(url: httpx.URL) -> str:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return f"{url.host}:{port}"
+
+
+def _unanswered(
+    exc: httpx.TransportError,
+    method: str,
+    path: str,
+    attempts: int,
+    timeout: float,
+    base_url: httpx.URL,
+) -> str:
+    """One sentence for a request that never got an answer: where, what, and what to do."""
+    url = _failed_url(exc, base_url)
+    where = _host_port(url)
+    if url.path.endswith("/oauth/token"):
+        what = "the login (POST /oauth/token)"
+    else:
+        what = f"{method} {path.split('?')[0]}"
+    tries = "1 attempt" if attempts == 1 else f"{attempts} attempts"
+    kind = type(exc).__name__
+    detail = " ".join(str(exc).split()) or kind
+    check = "--base-url / GENESYS_BASE_URL or --region"
+    if isinstance(exc, httpx.ConnectTimeout):
+        return (
+            f"Could not connect to {where} for {what} within {timeout:g} s ({kind}, {tries}): "
+            f"check the network and {check}, or allow more with GENESYS_TIMEOUT (seconds) "
+            "and GENESYS_MAX_ATTEMPTS."
+        )
+    if isinstance(exc, httpx.TimeoutException):
+        return (
+            f"No answer from {where} to {what} within {timeout:g} s ({kind}, {tries}): check "
+            f"that {check} points at a Genesys Cloud API that is up, or allow more with "
+            "GENESYS_TIMEOUT (seconds) and GENESYS_MAX_ATTEMPTS."
+        )
+    if isinstance(exc, httpx.ConnectError):
+        return (
+            f"Could not connect to {where} for {what} ({kind}: {detail}; {tries}): check the "
+            f"network and {check}, or try again later."
+        )
+    return (
+        f"The connection to {where} broke during {what} ({kind}: {detail}; {tries}): try "
+        f"again later, or check {check}."
+    )
 
 
 def _decode_success(response: httpx.Response, method: str, path: str) -> Any:
@@ -220,7 +281,7 @@ def error_for(
     if status == 401:
         return AuthError(
             f"{where}: the service rejected the access token ({code or 'unauthorized'}) even "
-            "after a fresh one; check the OAuth client and the region.",
+            "after a fresh one; check the OAuth client and the region or base URL.",
             **kw,
         )
     if status == 403:

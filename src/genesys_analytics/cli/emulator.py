@@ -90,7 +90,7 @@ def emulator(
     try:
         settings = _settings(port, host, seed, days, per_day, now, rate_limit, fault, fault_seed)
     except ConfigError as err:
-        raise click.BadParameter(err.message) from None
+        raise click.UsageError(err.message) from None
     app = create_app(settings)
     try:
         sock = bind_socket(settings.host, settings.port)

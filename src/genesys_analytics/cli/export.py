@@ -9,10 +9,12 @@ import click
 
 from genesys_analytics.cli.options import (
     EXIT_INTERRUPTED,
+    ChunkCounter,
     connection_options,
     filter_options,
     interval_options,
     make_client,
+    plural,
     resolve_filters,
     resolve_interval,
 )
@@ -137,12 +139,14 @@ def export(
                 )
             )
         return
+    counter = ChunkCounter()  # chunks finished by this run, for an honest Ctrl-C message
     try:
         with (
             stop_on_interrupt() as cancel,
             make_client(region, base_url) as client,
             ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
         ):
+            counter.inner = bar
             filters = resolve_filters(client, media_types, queues, directions)
             result = run_export(
                 client,
@@ -156,26 +160,48 @@ def export(
                 workers=workers,
                 resume=resume,
                 incremental=incremental,
-                progress=bar,
+                progress=counter,
                 cancel=cancel,
             )
     except KeyboardInterrupt:
-        click.echo(
-            f"interrupted: the chunks finished so far are saved for {path}; run the same "
-            "command with --resume to continue.",
-            err=True,
-        )
+        click.echo(_interrupted(counter.done, path, continuing=resume or incremental), err=True)
         raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     counts = ", ".join(f"{n:,} {name}" for name, n in result.records.items())
+    skipped = f"; {result.chunks_skipped:,} already done" if result.chunks_skipped else ""
     click.echo(
         f"exported {counts} from {result.interval} into {path} "
-        f"({result.chunks_done} chunks; {result.chunks_skipped} already done).",
+        f"({plural(result.chunks_done, 'chunk')}{skipped}).",
         err=True,
     )
-    if result.live:
+    if result.live and fmt == "duckdb":
         click.echo(
-            "the end of the interval is live: run again later with --incremental "
-            "to pick up what it gains.",
+            "the end of the interval is live: later, run the same command with --incremental "
+            "in place of --start/--last to pick up what it gains.",
+            err=True,
+        )
+    elif result.live:
+        click.echo(
+            "the end of the interval is live, so its last records may still change: "
+            "export that recent part again later (its own --start, another --out) to pick "
+            "up what it gains.",
             err=True,
         )
     click.echo(str(path))
+
+
+def _interrupted(done: int, path: Path, *, continuing: bool) -> str:
+    """What Ctrl-C left behind. A chunk saved just as Ctrl-C came may not be counted yet."""
+    advice = "run the same command" + ("" if continuing else " with --resume") + " to continue"
+    if done:
+        verb = "is" if done == 1 else "are"
+        saved = f"{plural(done, 'finished chunk')} of this run {verb} saved for {path}"
+        return f"interrupted: {saved}; {advice}."
+    if continuing:
+        return (
+            "interrupted: no chunk of this run was reported finished; what earlier runs saved "
+            f"for {path} is kept; {advice}."
+        )
+    return (
+        "interrupted: no chunk was reported finished, so little or nothing is saved for "
+        f"{path}; {advice}."
+    )

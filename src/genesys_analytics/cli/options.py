@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import base64
 import functools
+import logging
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
 
 import click
 
-from genesys_analytics.errors import ConfigError
+from genesys_analytics.errors import ConfigError, scrub
 from genesys_analytics.timeutil import UTC, Interval, parse_duration, parse_instant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -18,16 +22,67 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_INTERRUPTED = 130
 
 
+@dataclass
 class Context:
-    """What the group's options give every command."""
+    """What the global options (before or after the command's name) give every command."""
 
-    def __init__(self, *, quiet: bool, verbose: int) -> None:
-        self.quiet = quiet
-        self.verbose = verbose
+    quiet: bool = False
+    verbose: int = 0
+    log_file: Path | None = None
+
+    def add(self, *, quiet: bool, verbose: int, log_file: Path | None) -> None:
+        """Merge the same options given after the command's name."""
+        self.quiet = self.quiet or quiet
+        self.verbose += verbose
+        self.log_file = log_file or self.log_file
 
     @property
     def show_progress(self) -> bool:
         return not self.quiet and sys.stderr.isatty()
+
+
+class Redact(logging.Filter):
+    """Keeps secrets out of every log line: the known ones, and whatever looks like one."""
+
+    secrets: ClassVar[set[str]] = set()
+
+    @classmethod
+    def add_secret(cls, client_id: str, client_secret: str) -> None:
+        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        cls.secrets.update({client_secret, basic})
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        record.msg, record.args = scrub(text, limit=100_000), None
+        return True
+
+
+class ChunkCounter:
+    """Passes export progress on to ``inner`` and counts the chunks finished (for Ctrl-C)."""
+
+    def __init__(self) -> None:
+        self.inner: Any = None
+        self.done = 0
+
+    def planned(self, chunks: int) -> None:
+        if self.inner is not None:
+            self.inner.planned(chunks)
+
+    def page(self, records: int) -> None:
+        if self.inner is not None:
+            self.inner.page(records)
+
+    def chunk_done(self, chunk: Any) -> None:
+        self.done += 1
+        if self.inner is not None:
+            self.inner.chunk_done(chunk)
+
+
+def plural(count: int, noun: str) -> str:
+    """``1 chunk``, ``2 chunks``, ``1,000 chunks``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def connection_options(func: F) -> F:
@@ -37,12 +92,14 @@ def connection_options(func: F) -> F:
         "--region",
         metavar="REGION",
         help="Genesys Cloud region: us_east_1, eu-west-1, mypurecloud.ie, usw2.pure.cloud, ... "
-        "[env GENESYS_REGION]",
+        "Overrides GENESYS_REGION and GENESYS_BASE_URL. [env GENESYS_REGION]",
     )
     @click.option(
         "--base-url",
         metavar="URL",
-        help="One base URL for login and API, e.g. an emulator. [env GENESYS_BASE_URL]",
+        help="One base URL for login and API, e.g. an emulator, instead of a region's hosts. "
+        "Overrides GENESYS_BASE_URL and GENESYS_REGION; not with --region. "
+        "[env GENESYS_BASE_URL]",
     )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -86,14 +143,22 @@ def resolve_interval(
 
 
 def make_client(region: str | None, base_url: str | None) -> Any:
+    """A client from the environment, ``--region`` or ``--base-url`` overriding it."""
     from genesys_analytics.api.client import Client
 
+    if region and base_url:
+        raise ConfigError(
+            "give --region or --base-url, not both: drop --base-url to use the region's "
+            "Genesys Cloud hosts, or drop --region to send everything to the base URL."
+        )
     overrides: dict[str, Any] = {}
     if region:
         overrides["region"] = region
     if base_url:
         overrides["base_url"] = base_url
-    return Client.from_env(**overrides)
+    client = Client.from_env(**overrides)
+    Redact.add_secret(client.settings.client_id, client.settings.client_secret)
+    return client
 
 
 def filter_options(func: F) -> F:
@@ -170,11 +235,14 @@ def resolve_filters(
 __all__ = [
     "EXIT_INTERRUPTED",
     "MEDIA_TYPES",
+    "ChunkCounter",
     "Context",
+    "Redact",
     "connection_options",
     "filter_options",
     "interval_options",
     "make_client",
+    "plural",
     "resolve_filters",
     "resolve_interval",
 ]

@@ -129,12 +129,18 @@ def parse_fault(text: str) -> tuple[str, float | tuple[float, float]]:
 
 
 def parse_rate_limit(text: str) -> tuple[int, float]:
-    """Parse ``N/SECONDS`` (e.g. ``300/60``)."""
-    count, sep, seconds = text.partition("/")
+    """Parse ``N/SECONDS`` (e.g. ``300/60``); the window is required, never guessed."""
+    count, sep, seconds = text.strip().partition("/")
     try:
-        result = (int(count), float(seconds) if sep else 60.0)
+        result = (int(count), float(seconds) if sep else 0.0)
     except ValueError:
         raise ConfigError(f"--rate-limit {text!r} is not N/SECONDS, e.g. 300/60.") from None
-    if result[0] < 1 or result[1] <= 0:
+    n = result[0]
+    if not sep:
+        raise ConfigError(
+            f"--rate-limit {text!r} needs a window: give N/SECONDS, e.g. {n}/60 for {n} "
+            f"requests a minute or {n}/1 for {n} a second."
+        )
+    if n < 1 or not result[1] > 0:
         raise ConfigError(f"--rate-limit {text!r} needs N >= 1 and SECONDS > 0.")
     return result
