@@ -462,3 +462,14 @@ def test_cancel_stops_the_run_between_writes() -> None:
             client, ExportRequest(iv, page_size=2, method="query", workers=1), cancel=cancel
         ).run(sink)
     assert sink.checkpoints == {} and client.interrupts == 1 and client.resumes == 1
+
+
+def test_a_service_that_never_answers_is_not_read_again_chunk_by_chunk() -> None:
+    client = FakeClient(_convs(10))
+    iv = Interval(DAY, DAY + timedelta(days=1))
+    client.fail_first[iv.iso()] = ServerError("login.example:443 never answered")  # no status
+    with pytest.raises(ServerError, match="never answered"):
+        Exporter(client, ExportRequest(iv, page_size=2, method="query", workers=1)).run(
+            MemorySink()
+        )
+    assert client.queries == [iv.iso()]

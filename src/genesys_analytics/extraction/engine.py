@@ -327,6 +327,12 @@ class Exporter:
                 f"{fmt(self._job_availability(self._datasets[chunk.dataset]))}); "
                 "export it after that."
             ) from exc
+        unreachable = isinstance(exc, ServerError) and exc.status is None
+        if unreachable:
+            # No answer at all, after the transport's own retries (login included): reading
+            # the chunk again would only wait as long once more. Stop; checkpoints stay.
+            self._stop.set()
+            raise exc
         if isinstance(exc, ServerError | PaginationError | JobFailed):
             n = attempts.get(chunk.key, 0) + 1
             attempts[chunk.key] = n
