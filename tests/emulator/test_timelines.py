@@ -3,6 +3,7 @@ conversations, open at now, spanning midnight, deterministic and lazy."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
@@ -55,7 +56,7 @@ def test_each_timeline_is_contiguous_from_the_origin_to_an_open_record_at_now(or
     assert {uid for uid, _ in lines} == agents
     for (uid, kind), recs in lines.items():
         assert recs[0][0] == org.roster.origin_ms, (uid, kind)
-        for before, after in zip(recs, recs[1:], strict=False):
+        for before, after in itertools.pairwise(recs):
             assert before[1] == after[0], (uid, kind, before, after)
             assert before[4] != after[4] or kind == PRESENCE, (before, after)
         assert recs[-1][1] == OPEN and recs[-1][0] < NOW_MS
@@ -151,7 +152,7 @@ def test_timelines_are_lazy_per_day() -> None:
     big = Org(OrgSpec(seed=5, days=30, per_day=300, now=NOW), cache_days=2)
     assert big.cached_days == []
     big.timelines.touching(NOW.date() - timedelta(days=10))
-    generated = set(big.timelines._busy)  # noqa: SLF001 - a look at the cache
+    generated = set(big.timelines._busy)  # a look at the cache
     assert generated and all(abs((NOW.date() - d).days - 10) <= 4 for d in generated)
 
 

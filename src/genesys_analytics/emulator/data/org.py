@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from genesys_analytics.emulator.data.pieces import (
     DRIFT_BASE,
@@ -132,7 +133,7 @@ class Org:
         self._lock = threading.Lock()
         rng = random.Random(spec.seed)
         created = fmt(datetime(2021, 3, 1, tzinfo=UTC))
-        self.divisions = [
+        self.divisions: list[dict[str, Any]] = [
             {
                 "id": _uid(rng),
                 "name": name,
@@ -144,7 +145,7 @@ class Org:
         ]
         for div in self.divisions:
             div["selfUri"] = f"/api/v2/authorization/divisions/{div['id']}"
-        home = {k: self.divisions[0][k] for k in ("id", "name", "selfUri")}
+        home = {k: str(self.divisions[0][k]) for k in ("id", "name", "selfUri")}
         self.roster = Roster(spec.seed, self.first_day, spec.days, home)
         self.users = self.roster.users
         self.presence_definitions = self.roster.definitions

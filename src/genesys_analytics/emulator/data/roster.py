@@ -23,6 +23,7 @@ from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from genesys_analytics.emulator.data.pieces import DAY_MS, MIN, pick
 from genesys_analytics.timeutil import UTC, fmt
@@ -98,7 +99,7 @@ class Roster:
         self.origin_ms = _day_ms(self.origin_day)
         rng = random.Random(seed * 31 + 17)
         created = fmt(datetime(2021, 3, 1, tzinfo=UTC))
-        self.definitions = [
+        self.definitions: list[dict[str, Any]] = [
             {
                 "id": _uid(rng),
                 "name": name,
@@ -112,10 +113,10 @@ class Roster:
         ]
         for definition in self.definitions:
             definition["selfUri"] = f"/api/v2/presence/definitions/{definition['id']}"
-        self.system_of = {
-            d["id"]: spec[2] for d, spec in zip(self.definitions, _DEFINITIONS, strict=True)
+        self.system_of: dict[str, str] = {
+            str(d["id"]): spec[2] for d, spec in zip(self.definitions, _DEFINITIONS, strict=True)
         }
-        self._def = {d["name"]: d["id"] for d in self.definitions}
+        self._def: dict[str, str] = {str(d["name"]): str(d["id"]) for d in self.definitions}
         self.mappings: dict[str, list[str]] = {}
         for def_id, upper in self.system_of.items():
             self.mappings.setdefault(upper, []).append(def_id)

@@ -218,12 +218,13 @@ class Timelines:
         return [r for r in self.touching(d) if day_of(r[0]) == d or end_day(r) == d]
 
     def overlapping(self, a: int, b: int) -> list[Record]:
-        """Records overlapping ``[a, b)`` (epoch ms), each once, by (start, user, kind)."""
+        """Records meeting ``[a, b]`` (start before ``b``, not ended before ``a``), each
+        once, by (start, user, kind)."""
         seen: dict[tuple[str, str, int], Record] = {}
         d, last = day_of(a), day_of(b - 1)
         while d <= last:
             for rec in self.touching(d):
-                if rec[0] < b and min(rec[1], self.now_ms) > a:
+                if rec[0] < b and min(rec[1], self.now_ms) >= a:
                     seen[(rec[2], rec[3], rec[0])] = rec
             d += timedelta(days=1)
         return sorted(seen.values(), key=lambda r: (r[0], r[2], r[3]))
