@@ -52,15 +52,20 @@ def covering(records: list[Record], a: int, b: int) -> Record | None:
 
 def test_each_timeline_is_contiguous_from_the_origin_to_an_open_record_at_now(org: Org) -> None:
     lines = timelines_by_user(org)
-    agents = {a.user_id for a in org.roster.agents}
-    assert {uid for uid, _ in lines} == agents
+    agents = {a.user_id: a for a in org.roster.agents}
+    assert set({uid for uid, _ in lines}) == set(agents)
     for (uid, kind), recs in lines.items():
         assert recs[0][0] == org.roster.origin_ms, (uid, kind)
         for before, after in itertools.pairwise(recs):
             assert before[1] == after[0], (uid, kind, before, after)
             assert before[4] != after[4] or kind == PRESENCE, (before, after)
-        assert recs[-1][1] == OPEN and recs[-1][0] < NOW_MS
+        leave = org.roster.leave_ms(agents[uid])
+        if leave is None or leave > NOW_MS:
+            assert recs[-1][1] == OPEN and recs[-1][0] < NOW_MS
+        else:  # a leaver's timelines end on the leave day
+            assert recs[-1][1] == leave and recs[-1][4] in ("OFFLINE", "OFF_QUEUE")
         assert all(r[1] != OPEN for r in recs[:-1])
+        assert all(r[1] - r[0] < 1.75 * DAY_MS for r in recs[1:-1])
 
 
 def test_routing_leaves_off_queue_only_while_on_queue(org: Org) -> None:
@@ -120,8 +125,15 @@ def test_records_span_midnight_and_the_index_holds_them_under_both_days(org: Org
     for rec in spanning[:5]:
         assert rec in org.timelines.indexed(d) and rec in org.timelines.indexed(day_of(rec[0]))
     # a record that starts before and ends after a whole day is not stored under it
-    through = [r for r in org.timelines.touching(d) if day_of(r[0]) < d < day_of(min(r[1], NOW_MS))]
-    assert all(r not in org.timelines.indexed(d) for r in through)
+    through = []
+    for k in range(org.spec.days):
+        d = org.first_day + timedelta(days=k)
+        spans = [
+            r for r in org.timelines.touching(d) if day_of(r[0]) < d < day_of(min(r[1], NOW_MS))
+        ]
+        assert all(r not in org.timelines.indexed(d) for r in spans)
+        through.extend(spans)
+    assert through
 
 
 def test_leavers_worked_before_their_leave_day_and_never_after(org: Org) -> None:
@@ -159,7 +171,6 @@ def test_timelines_are_lazy_per_day() -> None:
 def test_nothing_starts_after_now_and_days_after_now_are_empty(org: Org) -> None:
     assert org.timelines.touching(NOW.date() + timedelta(days=1)) == []
     assert all(r[0] < NOW_MS for r in org.timelines.touching(NOW.date()))
-    assert sum(r[1] == OPEN for r in org.timelines.touching(NOW.date())) == 2 * len(
-        org.roster.agents
-    )
+    working = [a for a in org.roster.agents if (org.roster.leave_ms(a) or OPEN) > NOW_MS]
+    assert sum(r[1] == OPEN for r in org.timelines.touching(NOW.date())) == 2 * len(working)
     assert org.timelines.started(NOW_MS, NOW_MS + DAY_MS) == []

@@ -1,8 +1,9 @@
 """The org's people: users of every state, presence definitions, and each agent's shifts.
 
 Shifts are a pure function of ``(seed, day)``: agent ``i`` of the 40 permanent agents
-starts near ``i × 36 min`` after midnight (±10 min a day) and is off two days a week, chosen
-so that no two neighbouring start slots are off on the same day. A shift is a run of
+starts near ``i × 36 min`` after midnight (±10 min a day) and is off two days a week, never
+two in a row (so no OFFLINE lasts over ~1.7 days) and chosen so that no two neighbouring
+start slots are off on the same day. A shift is a run of
 presence segments: AVAILABLE (log in), ON_QUEUE (4h10–4h40), a break (BREAK, MEAL, MEETING
 or TRAINING), ON_QUEUE again (3–4 h), a short AVAILABLE/AWAY/BUSY, then OFFLINE until the
 next shift. So at every instant some agent's first ON_QUEUE block started at most ~100 min
@@ -10,7 +11,8 @@ ago and has over 2 h 30 min left, longer than any agent session (2 h talk + hold
 ``staff`` can always hand a session to an agent who is ON_QUEUE for all of it.
 
 Six more agents left the company (three ``inactive``, three ``deleted``): they work until
-their leave day inside the history, so old conversations name them. Two supervisors are
+their leave day inside the history, so old conversations name them, and their timelines
+end at noon of that day (``leave_ms``). Two supervisors are
 users without shifts.
 """
 
@@ -177,7 +179,7 @@ class Roster:
             return False
         if agent.leave_day is not None and d >= agent.leave_day:
             return False
-        return (PERMANENT_AGENTS * d.toordinal() + agent.slot) % 7 not in (0, 2)
+        return (PERMANENT_AGENTS * d.toordinal() + agent.slot) % 7 not in (0, 3)
 
     def shifts(self, d: date) -> dict[int, Shift]:
         """Agent index -> the shift keyed to day ``d`` (it may start a little before it)."""
@@ -228,6 +230,11 @@ class Roster:
         on_queue = self._def["On Queue"]
         blocks = tuple((s + lag, e) for s, e, k in segs if k == on_queue)
         return Shift(agent.index, tuple(segs), blocks)
+
+    @staticmethod
+    def leave_ms(agent: Agent) -> int | None:
+        """When a leaver's timelines end: noon UTC of the leave day."""
+        return None if agent.leave_day is None else _day_ms(agent.leave_day) + DAY_MS // 2
 
     def shift_of(self, agent: int, d: date) -> Shift | None:
         return self.shifts(d).get(agent)

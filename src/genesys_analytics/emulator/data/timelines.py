@@ -12,6 +12,10 @@ Every agent session lies inside one of its agent's blocks (``Roster.staff`` chos
 agent that way), so an agent is ON_QUEUE and INTERACTING while connected to a session.
 Only generated conversations count, not those the drift fault adds later.
 
+A leaver's timelines end at noon of the leave day. The longest records are the OFFLINE
+and OFF_QUEUE around a day off (under ~1.7 days), so every record overlapping a window
+is stored under a day of any query that starts a day before the window.
+
 Records are clipped at ``now``: none starts at or after it, and the one running at ``now``
 is open (``end == OPEN``, shown without ``endTime``). A record is the tuple
 ``(start_ms, end_ms, user_id, kind, status, organization_presence_id)`` with ``kind``
@@ -155,6 +159,8 @@ class Timelines:
         uid = self.roster.agents[agent.index].user_id
         system_of = self.roster.system_of
         offline = self.roster.mappings["OFFLINE"][0]
+        leave = self.roster.leave_ms(agent)
+        last = OPEN if leave is None else leave
         # presence
         t = prev.end if prev else self.roster.origin_ms
         for shift in shifts:
@@ -162,7 +168,7 @@ class Timelines:
             for s, e, def_id in shift.segments:
                 yield (s, e, uid, PRESENCE, system_of[def_id], def_id)
             t = shift.end
-        yield (t, nxt.start if nxt else OPEN, uid, PRESENCE, "OFFLINE", offline)
+        yield (t, nxt.start if nxt else last, uid, PRESENCE, "OFFLINE", offline)
         # routing
         t = prev.blocks[-1][1] if prev else self.roster.origin_ms
         for shift in shifts:
@@ -178,7 +184,7 @@ class Timelines:
                 if t < be:
                     yield (t, be, uid, ROUTING, "IDLE", "")
                 t = max(t, be)
-        yield (t, nxt.blocks[0][0] if nxt else OPEN, uid, ROUTING, "OFF_QUEUE", "")
+        yield (t, nxt.blocks[0][0] if nxt else last, uid, ROUTING, "OFF_QUEUE", "")
 
     def _clipped(self, records: Iterable[Record]) -> Iterator[Record]:
         """Records as seen at ``now``: none starting at or after it, the running one open."""
