@@ -3,6 +3,7 @@ agreement with the truth and with each other."""
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -269,7 +270,7 @@ def test_aggregate_sums_equal_clipped_detail_durations_per_bucket(
     for uid, kind, rec in records:
         a = parse_instant(rec["startTime"])
         b = parse_instant(rec["endTime"]) if "endTime" in rec else NOW
-        for lo, hi in zip(edges, edges[1:], strict=False):
+        for lo, hi in itertools.pairwise(edges):
             part = (min(b, hi) - max(a, lo)) // timedelta(milliseconds=1)
             if part <= 0:
                 continue
@@ -337,7 +338,7 @@ def test_aggregates_buckets_follow_granularity_and_time_zone(api: httpx.Client) 
     r = api.post(UAGG, json=body).json()
     intervals = [d["interval"] for d in r["results"][0]["data"]]
     edges = [day(3) + timedelta(hours=12 * i) for i in range(5)]
-    assert intervals == [interval(a, b) for a, b in zip(edges, edges[1:], strict=False)]
+    assert intervals == [interval(a, b) for a, b in itertools.pairwise(edges)]
     bad = api.post(UAGG, json={**body, "timeZone": "Mars/Olympus"})
     assert bad.status_code == 400 and "timeZone" in bad.json()["message"]
     many = api.post(UAGG, json={**body, "granularity": "PT1M"})
