@@ -65,7 +65,9 @@ def test_different_seed_differs() -> None:
 def test_reference_data_is_seeded(org: Org) -> None:
     again = Org(org.spec)
     assert again.queues == org.queues and again.users == org.users
-    assert len(org.queues) == 8 and len(org.users) == 40
+    assert len(org.queues) == 8 and len(org.users) == 48  # 46 agents, 2 supervisors
+    assert [u["state"] for u in org.users].count("active") == 42
+    assert again.wrapups == org.wrapups and again.members == org.members
     assert {"id", "name", "division", "memberCount", "selfUri", "dateCreated"} <= set(org.queues[0])
 
 
@@ -279,7 +281,11 @@ def test_queues_match_the_sdk_queue_model(org: Org) -> None:
     for queue in org.queues:
         check_against_model(queue, "Queue", queue["name"])
     for division in org.divisions:
-        check_against_model(division, "Division", division["name"])
+        check_against_model(division, "AuthzDivision", division["name"])
+    for code in org.wrapups:
+        check_against_model(code, "WrapupCode", code["name"])
+    for definition in org.presence_definitions:
+        check_against_model(definition, "OrganizationPresenceDefinition", definition["name"])
     for user in org.users:
         check_against_model(user, "User", user["name"])
 

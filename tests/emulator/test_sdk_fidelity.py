@@ -19,10 +19,16 @@ from PureCloudPlatformClientV2 import (
     AnalyticsApi,
     ApiClient,
     AsyncConversationQuery,
+    AsyncUserDetailsQuery,
+    AuthorizationApi,
     ConversationAggregationQuery,
     ConversationQuery,
     PagingSpec,
+    PresenceApi,
     RoutingApi,
+    UserAggregationQuery,
+    UserDetailsQuery,
+    UsersApi,
 )
 from PureCloudPlatformClientV2.rest import ApiException
 
@@ -674,3 +680,211 @@ def test_drifting_details_pages_walk_clean() -> None:
         convs = details_raw(http, walked, {"interval": iso(*DAY)}, "drift")
         added = small.app_state.counters["drift_added"]
     assert len(convs) > 300 and added > 0 and walked.problems == []
+
+
+# -- the agent side and the dimension lists (issue 11) -------------------------------------------
+
+UQUERY = "/api/v2/analytics/users/details/query"
+UJOBS = "/api/v2/analytics/users/details/jobs"
+UAGG = "/api/v2/analytics/users/aggregates/query"
+USER_METRICS = ["tAgentRoutingStatus", "tOrganizationPresence", "tSystemPresence"]
+
+
+def sdk_user_keys(details: list[Any] | None) -> set[tuple[str, str, datetime]]:
+    out = set()
+    for d in details or ():
+        out |= {("presence", d.user_id, r.start_time) for r in d.primary_presence or ()}
+        out |= {("routing", d.user_id, r.start_time) for r in d.routing_status or ()}
+    return out
+
+
+def user_truth(emu: RunningEmulator) -> set[tuple[str, str, datetime]]:
+    truth = emu.truth(*DAY, dataset="user-details")
+    return {
+        (kind, uid, datetime.fromisoformat(s.replace("Z", "+00:00")))
+        for kind in ("presence", "routing")
+        for uid, s in truth[kind]
+    }
+
+
+def test_sdk_users_details_query_pages_to_an_empty_page(
+    emu: RunningEmulator, sdk: ApiClient
+) -> None:
+    analytics = AnalyticsApi(sdk)
+    found: set[tuple[str, str, datetime]] = set()
+    number = 1
+    while True:
+        body = UserDetailsQuery()
+        body.interval = iso(*DAY)
+        body.paging = PagingSpec()
+        body.paging.page_size, body.paging.page_number = 100, number
+        page = analytics.post_analytics_users_details_query(body)
+        assert outdated(page) == [] and page.total_hits > 0
+        if not page.user_details:
+            break
+        found |= sdk_user_keys(page.user_details)
+        number += 1
+    assert number > 3
+    assert {k for k in found if DAY[0] <= k[2] < DAY[1]} == user_truth(emu)
+
+
+def test_sdk_users_details_job_and_aggregates(
+    emu: RunningEmulator, sdk: ApiClient, module_clock: FakeClock
+) -> None:
+    analytics = AnalyticsApi(sdk)
+    available = analytics.get_analytics_users_details_jobs_availability()
+    assert available.data_availability_date == NOW - timedelta(hours=1)
+    body = AsyncUserDetailsQuery()
+    body.interval = iso(*DAY)
+    job = analytics.post_analytics_users_details_jobs(body)
+    assert sdk.last_response.status == 202
+    module_clock.advance(emu.settings.job_run_seconds)
+    assert analytics.get_analytics_users_details_job(job.job_id).state == "FULFILLED"
+    found: set[tuple[str, str, datetime]] = set()
+    cursor = None
+    while True:
+        kwargs: dict[str, Any] = {"page_size": 1000}
+        if cursor is not None:
+            kwargs["cursor"] = cursor
+        page = analytics.get_analytics_users_details_job_results(job.job_id, **kwargs)
+        assert outdated(page) == [] and page.data_availability_date is not None
+        found |= sdk_user_keys(page.user_details)
+        cursor = page.cursor
+        if cursor is None:
+            break
+    assert {k for k in found if DAY[0] <= k[2] < DAY[1]} == user_truth(emu)
+    analytics.delete_analytics_users_details_job(job.job_id)
+    assert sdk.last_response.status == 204
+    query = UserAggregationQuery()
+    query.interval = iso(*DAY)
+    query.granularity = "PT6H"
+    query.group_by = ["userId"]
+    query.metrics = USER_METRICS
+    response = analytics.post_analytics_users_aggregates_query(query)
+    assert outdated(response) == []
+    assert set(response.system_to_organization_mappings) >= {"ON_QUEUE", "OFFLINE", "MEAL"}
+    metrics = {m.metric for r in response.results for d in r.data for m in d.metrics}
+    assert metrics == set(USER_METRICS)
+    on_queue = sum(
+        m.stats.sum
+        for r in response.results
+        for d in r.data
+        for m in d.metrics
+        if m.metric == "tSystemPresence" and m.qualifier == "ON_QUEUE"
+    )
+    assert on_queue > 0
+
+
+def test_sdk_reads_every_dimension_list(emu: RunningEmulator, sdk: ApiClient) -> None:
+    users_api, routing = UsersApi(sdk), RoutingApi(sdk)
+    users: list[Any] = []
+    number = 1
+    while True:
+        listing = users_api.get_users(page_size=20, page_number=number, state="any")
+        assert outdated(listing) == []
+        users.extend(listing.entities)
+        if listing.next_uri is None:
+            break
+        number += 1
+    assert {u.id for u in users} == set(emu.truth(dataset="users")["ids"])
+    assert {u.state for u in users} == {"active", "inactive", "deleted"}
+    codes = routing.get_routing_wrapupcodes(page_size=100)
+    assert outdated(codes) == [] and {c.id for c in codes.entities} == set(
+        emu.truth(dataset="wrapup-codes")["ids"]
+    )
+    divisions = AuthorizationApi(sdk).get_authorization_divisions()
+    assert outdated(divisions) == [] and divisions.entities[0].home_division is True
+    definitions = PresenceApi(sdk).get_presence_definitions()
+    assert outdated(definitions) == [] and definitions.total == len(definitions.entities)
+    assert "OnQueue" in {d.system_presence for d in definitions.entities}
+    queue = routing.get_routing_queues(page_size=100).entities[0]
+    assert queue.media_settings.to_dict()
+    levels = [
+        getattr(queue.media_settings, m).service_level
+        for m in ("call", "callback", "chat", "email", "message")
+        if getattr(queue.media_settings, m) is not None
+    ]
+    assert levels and all(0 < sl.percentage <= 1 and sl.duration_ms > 0 for sl in levels)
+    members: list[Any] = []
+    number = 1
+    while True:
+        page = routing.get_routing_queue_members(queue.id, page_size=5, page_number=number)
+        assert outdated(page) == []
+        members.extend(page.entities)
+        if page.next_uri is None:
+            break
+        number += 1
+    assert len(members) == queue.member_count
+    assert all(m.routing_status is None or m.routing_status.status for m in members)
+
+
+def test_users_and_list_responses_walk_clean(
+    emu: RunningEmulator, raw: httpx.Client, module_clock: FakeClock
+) -> None:
+    walked = Walked()
+    body: dict[str, Any] = {"interval": iso(*RANGE)}
+    number = 1
+    while True:
+        paged = {**body, "paging": {"pageSize": 100, "pageNumber": number}}
+        page = walked.check(
+            raw.post(UQUERY, json=paged), 200, "AnalyticsUserDetailsQueryResponse", f"q{number}"
+        )
+        if not page.get("userDetails"):
+            break
+        number += 1
+    submitted = walked.check(raw.post(UJOBS, json=body), 202, "AsyncQueryResponse", "submit")
+    job = f"{UJOBS}/{submitted['jobId']}"
+    walked.check(raw.get(job), 200, "AsyncQueryStatus", "status")
+    module_clock.advance(emu.settings.job_run_seconds)
+    walked.check(raw.get(f"{UJOBS}/availability"), 200, "DataAvailabilityResponse", "avail")
+    results = walked.check(
+        raw.get(f"{job}/results", params={"pageSize": 1000}),
+        200,
+        "AnalyticsUserDetailsAsyncQueryResponse",
+        "results",
+    )
+    assert results["userDetails"] and results["cursor"]
+    walked.check(raw.delete(job), 204, "", "delete")
+    for i, agg in enumerate(
+        [
+            {"interval": iso(*RANGE), "granularity": "P1D", "groupBy": ["userId"]},
+            {"interval": iso(*DAY), "timeZone": "Europe/Paris", "granularity": "PT1H"},
+        ]
+    ):
+        walked.check(
+            raw.post(UAGG, json={**agg, "metrics": USER_METRICS}),
+            200,
+            "UserAggregateQueryResponse",
+            f"aggregates {i}",
+        )
+    lists = [
+        ("/api/v2/users?state=any&pageSize=10", "UserEntityListing"),
+        ("/api/v2/routing/wrapupcodes?pageSize=3", "WrapupCodeEntityListing"),
+        ("/api/v2/authorization/divisions", "AuthzDivisionEntityListing"),
+        ("/api/v2/routing/queues?pageSize=100", "QueueEntityListing"),
+    ]
+    for url, model in lists:
+        next_url: str | None = url
+        while next_url is not None:
+            next_url = walked.check(raw.get(next_url), 200, model, next_url).get("nextUri")
+    walked.check(
+        raw.get("/api/v2/presence/definitions"),
+        200,
+        "OrganizationPresenceDefinitionEntityListing",
+        "presence",
+    )
+    for queue in emu.app_state.org.queues:
+        walked.check(
+            raw.get(f"{QUEUES}/{queue['id']}/members", params={"pageSize": 100}),
+            200,
+            "QueueMemberEntityListing",
+            queue["name"],
+        )
+    errors = [
+        raw.post(UQUERY, json={**body, "paging": {"pageSize": 101}}),
+        raw.post(UAGG, json={**body, "metrics": ["nOffered"]}),
+        raw.get("/api/v2/users", params={"state": "gone"}),
+    ]
+    for i, response in enumerate(errors):
+        walked.check(response, 400, "ErrorBody", f"error {i}")
+    assert walked.problems == []

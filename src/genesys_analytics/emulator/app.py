@@ -15,7 +15,9 @@ from genesys_analytics.emulator.gateway import Gateway
 from genesys_analytics.emulator.responses import ApiError, error_response
 from genesys_analytics.emulator.routes import details as routes_details
 from genesys_analytics.emulator.routes import jobs as routes_jobs
+from genesys_analytics.emulator.routes import lists as routes_lists
 from genesys_analytics.emulator.routes import misc as routes_misc
+from genesys_analytics.emulator.routes import users as routes_users
 from genesys_analytics.emulator.routes.auth import token
 from genesys_analytics.emulator.settings import EmulatorSettings
 from genesys_analytics.emulator.state import Clock, EmulatorState
@@ -24,6 +26,8 @@ log = logging.getLogger(__name__)
 
 _CONV = "/api/v2/analytics/conversations"
 _JOBS = f"{_CONV}/details/jobs"
+_USERS = "/api/v2/analytics/users"
+_UJOBS = f"{_USERS}/details/jobs"
 
 ROUTES = [
     Route("/oauth/token", token, methods=["POST"]),
@@ -38,7 +42,23 @@ ROUTES = [
         f"{_CONV}/{{conversationId}}/details", routes_details.conversation_by_id, methods=["GET"]
     ),
     Route(f"{_CONV}/aggregates/query", routes_misc.aggregates_query, methods=["POST"]),
-    Route(routes_misc.QUEUES_PATH, routes_misc.queues, methods=["GET"]),
+    Route(f"{_USERS}/details/query", routes_users.details_query, methods=["POST"]),
+    Route(_UJOBS, routes_users.submit_job, methods=["POST"]),
+    Route(f"{_UJOBS}/availability", routes_users.job_availability, methods=["GET"]),
+    Route(f"{_UJOBS}/{{jobId}}", routes_users.job_status, methods=["GET"]),
+    Route(f"{_UJOBS}/{{jobId}}", routes_users.delete_job, methods=["DELETE"]),
+    Route(f"{_UJOBS}/{{jobId}}/results", routes_users.job_results, methods=["GET"]),
+    Route(f"{_USERS}/aggregates/query", routes_users.aggregates_query, methods=["POST"]),
+    Route(routes_lists.QUEUES_PATH, routes_lists.queues, methods=["GET"]),
+    Route(
+        f"{routes_lists.QUEUES_PATH}/{{queueId}}/members",
+        routes_lists.queue_members,
+        methods=["GET"],
+    ),
+    Route(routes_lists.USERS_PATH, routes_lists.users, methods=["GET"]),
+    Route(routes_lists.WRAPUP_PATH, routes_lists.wrapup_codes, methods=["GET"]),
+    Route(routes_lists.DIVISIONS_PATH, routes_lists.divisions, methods=["GET"]),
+    Route(routes_lists.PRESENCE_PATH, routes_lists.presence_definitions, methods=["GET"]),
     Route("/_emulator/truth", routes_misc.truth, methods=["GET"]),
     Route("/_emulator/stats", routes_misc.stats, methods=["GET"]),
 ]

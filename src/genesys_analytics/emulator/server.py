@@ -35,9 +35,25 @@ class RunningEmulator:
     settings: EmulatorSettings = field(repr=False)
     app_state: EmulatorState = field(repr=False)
 
-    def truth(self, start: str | datetime, end: str | datetime) -> dict[str, Any]:
-        """The exact ids (and counts by mediaType) of conversations started in [start, end)."""
-        params = {"start": fmt(parse_instant(start)), "end": fmt(parse_instant(end))}
+    def truth(
+        self,
+        start: str | datetime | None = None,
+        end: str | datetime | None = None,
+        *,
+        dataset: str | None = None,
+    ) -> dict[str, Any]:
+        """What an exact export holds. Without ``dataset``: the ids (and counts by mediaType)
+        of conversations started in [start, end). ``user-details``: ``{"presence":
+        [[userId, startTime], ...], "routing": [...]}`` of records started in [start, end).
+        ``users``, ``queues``, ``wrapup-codes``, ``divisions``, ``presence-definitions``:
+        ``{"ids": [...]}`` (users of every state; no start or end needed)."""
+        params: dict[str, str] = {}
+        if start is not None:
+            params["start"] = fmt(parse_instant(start))
+        if end is not None:
+            params["end"] = fmt(parse_instant(end))
+        if dataset is not None:
+            params["dataset"] = dataset
         response = httpx.get(f"{self.base_url}/_emulator/truth", params=params, timeout=60)
         response.raise_for_status()
         result: dict[str, Any] = response.json()

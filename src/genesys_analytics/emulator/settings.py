@@ -64,6 +64,17 @@ class EmulatorSettings:
     token_error_status: int = 400
     queues_max_page_size: int = 500
     query_cache_seconds: float = 30.0
+    # the agent side and the dimension lists (decisions.md §10); the user details query
+    # shares max_days_unfiltered / max_days_filtered with the conversation query
+    user_details_max_page_size: int = 100
+    user_details_deep_paging_cap: int = 100_000
+    user_details_job_max_page_size: int = 1000
+    user_details_availability_lag: float = 3600.0
+    user_aggregates_max_user_predicates: int = 100
+    users_max_page_size: int = 500
+    users_deep_paging_cap: int = 10_000
+    lists_max_page_size: int = 500  # wrap-up codes and divisions
+    queue_members_max_page_size: int = 100
     # faults: name -> probability, or seconds for latency / token-expiry
     faults: Mapping[str, float | tuple[float, float]] = field(default_factory=dict)
     fault_seed: int = 0

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from genesys_analytics.emulator.data.pieces import (
     DRIFT_BASE,
@@ -31,12 +32,15 @@ from genesys_analytics.emulator.data.pieces import (
     conversation_id,
     parse_conversation_id,
 )
+from genesys_analytics.emulator.data.roster import Roster
 from genesys_analytics.emulator.data.shapes import Refs, Shaper
+from genesys_analytics.emulator.data.timelines import Timelines
 from genesys_analytics.emulator.query.matching import ceil_ts
 from genesys_analytics.timeutil import UTC, day_start, fmt
 
 __all__ = [
     "DRIFT_BASE",
+    "WRAPUP_TIMEOUT",
     "Org",
     "OrgSpec",
     "conversation_id",
@@ -69,8 +73,25 @@ _QUEUES = (
     ("Email Support", ("email",)),
     ("Digital Messaging", ("chat", "message")),
 )
-_FIRST = ("Ava", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hugo", "Isla", "Jonas")
-_LAST = ("Okafor", "Larsen", "Moreau", "Tanaka")
+_WRAPUPS = (
+    "Resolved",
+    "Follow-up needed",
+    "Escalated",
+    "Sale made",
+    "No sale",
+    "Billing question",
+    "Wrong number",
+    "Callback scheduled",
+)
+WRAPUP_TIMEOUT = "ININ-WRAP-UP-TIMEOUT"  # a system code, not in /routing/wrapupcodes
+# service-level targets per media type: (percentage, seconds)
+_SERVICE_LEVELS = {
+    "voice": ((0.8, 20), (0.9, 30), (0.8, 30)),
+    "callback": ((0.8, 3600), (0.9, 1800)),
+    "chat": ((0.8, 60), (0.85, 45)),
+    "message": ((0.8, 600), (0.9, 900)),
+    "email": ((0.8, 14_400), (0.9, 86_400)),
+}
 
 
 def _uid(rng: random.Random) -> str:
@@ -116,15 +137,22 @@ class Org:
         self._lock = threading.Lock()
         rng = random.Random(spec.seed)
         created = fmt(datetime(2021, 3, 1, tzinfo=UTC))
-        self.divisions = [
-            {"id": _uid(rng), "name": name, "selfUri": ""} for name in ("Home", "Operations")
+        self.divisions: list[dict[str, Any]] = [
+            {
+                "id": _uid(rng),
+                "name": name,
+                "description": f"The {name} division",
+                "homeDivision": name == "Home",
+                "selfUri": "",
+            }
+            for name in ("Home", "Operations")
         ]
         for div in self.divisions:
             div["selfUri"] = f"/api/v2/authorization/divisions/{div['id']}"
-        home = self.divisions[0]
-        self.users = [
-            {"id": _uid(rng), "name": f"{_FIRST[i % 10]} {_LAST[i // 10]}"} for i in range(40)
-        ]
+        home = {k: str(self.divisions[0][k]) for k in ("id", "name", "selfUri")}
+        self.roster = Roster(spec.seed, self.first_day, spec.days, home)
+        self.users = self.roster.users
+        self.presence_definitions = self.roster.definitions
         self.queues = []
         by_media: dict[str, list[tuple[str, str]]] = {}
         for name, media in _QUEUES:
@@ -135,28 +163,44 @@ class Org:
                     "name": name,
                     "division": dict(home),
                     "dateCreated": created,
-                    "memberCount": rng.randint(6, 20),
+                    "memberCount": 0,
                     "mediaSettings": {
-                        ("call" if m == "voice" else m): {"alertingTimeoutSeconds": 30}
-                        for m in media
+                        ("call" if m == "voice" else m): _media_settings(m, rng) for m in media
                     },
                     "selfUri": f"/api/v2/routing/queues/{qid}",
                 }
             )
             for m in media:
                 by_media.setdefault(m, []).append((qid, name))
-        self.wrapup_codes = [_uid(rng) for _ in range(8)]
+        self.wrapups = [
+            {
+                "id": _uid(rng),
+                "name": name,
+                "division": dict(home),
+                "description": f"Wrap-up: {name.lower()}",
+                "dateCreated": created,
+                "dateModified": created,
+                "createdBy": self.users[-1]["id"],
+                "selfUri": "",
+            }
+            for name in _WRAPUPS
+        ]
+        for code in self.wrapups:
+            code["selfUri"] = f"/api/v2/routing/wrapupcodes/{code['id']}"
+        self.wrapup_codes = [w["id"] for w in self.wrapups]
+        self.members = _members(self.queues, self.roster, spec.seed)
         flows = tuple((_uid(rng), n) for n in ("Main IVR", "Support IVR", "After Hours"))
         self._shaper = Shaper(
             Refs(
                 queues_by_media={m: tuple(v) for m, v in by_media.items()},
-                agents=tuple((u["id"], u["name"]) for u in self.users),
-                wrapups=tuple(self.wrapup_codes),
+                staff=self.roster.staff,
+                wrapups=(*self.wrapup_codes, WRAPUP_TIMEOUT),
                 flows=flows,
                 division_id=home["id"],
                 now_ms=self._now_ms,
             )
         )
+        self.timelines = Timelines(self.roster, self._base, self.first_day, self._now_ms)
 
     # -- days ----------------------------------------------------------------------
     def day_count(self, d: date) -> int:
@@ -299,6 +343,29 @@ def _gc_paused() -> Iterator[None]:
                 if _gc_pausers == 0:
                     gc.freeze()
                     gc.enable()
+
+
+def _media_settings(media: str, rng: random.Random) -> dict:
+    percentage, seconds = rng.choice(_SERVICE_LEVELS[media])
+    return {
+        "alertingTimeoutSeconds": 30,
+        "serviceLevel": {"percentage": percentage, "durationMs": seconds * 1000},
+    }
+
+
+def _members(queues: list[dict], roster: Roster, seed: int) -> dict[str, list[str]]:
+    """Queue id -> user ids of its members: each active agent is in two to four queues."""
+    rng = random.Random(seed * 7919 + 3)
+    members: dict[str, list[str]] = {q["id"]: [] for q in queues}
+    for agent in roster.agents:
+        if roster.by_id[agent.user_id]["state"] != "active":
+            continue
+        for queue in rng.sample(queues, rng.randint(2, 4)):
+            members[queue["id"]].append(agent.user_id)
+    for queue in queues:
+        queue["memberCount"] = queue["userMemberCount"] = len(members[queue["id"]])
+        queue["joinedMemberCount"] = len(members[queue["id"]])
+    return members
 
 
 def _order(conv: dict) -> tuple[str, str]:

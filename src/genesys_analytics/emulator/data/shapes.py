@@ -15,6 +15,7 @@ metric after ``now``, and the ``segmentEnd`` of the segments still open.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from genesys_analytics.emulator.data.pieces import (
@@ -56,7 +57,7 @@ class Refs:
     """The org's reference data a conversation points at (ids, names)."""
 
     queues_by_media: dict[str, tuple[tuple[str, str], ...]]  # media -> ((id, name), ...)
-    agents: tuple[tuple[str, str], ...]  # (userId, name)
+    staff: Callable[[random.Random, int, int], tuple[str, str]]  # (userId, name) for [a, b]
     wrapups: tuple[str, ...]
     flows: tuple[tuple[str, str], ...]  # (flowId, flowName)
     division_id: str
@@ -267,7 +268,8 @@ class Shaper:
                 rng, ids[7], "callback", "outbound", queue[0], t_cb, self._talk(rng, "callback")
             )
             agent_session["callbackNumbers"] = [f"+1555{ri(rng, 1_000_000, 9_999_999)}"]
-            parts.append(self._agent(ids[8], pick(rng, refs.agents), [agent_session]))
+            agent = refs.staff(rng, t_cb, end)
+            parts.append(self._agent(ids[8], agent, [agent_session]))
             customer, _ = self._customer(rng, ids[0], ids[1], "voice", "inbound", start, voice_end)
             return [customer, *parts], end
         else:
@@ -275,7 +277,7 @@ class Shaper:
             agent_session, talk_end, end = self._agent_session(
                 rng, ids[7], "voice", "inbound", queue[0], t, self._talk(rng, "voice"), transfer
             )
-            parts.append(self._agent(ids[8], pick(rng, refs.agents), [agent_session]))
+            parts.append(self._agent(ids[8], refs.staff(rng, t, end), [agent_session]))
             if transfer:  # a blind transfer to a second queue and agent
                 q2 = pick(rng, refs.queues_by_media["voice"])
                 t2 = talk_end + ri(rng, 5_000, 120_000)
@@ -283,7 +285,7 @@ class Shaper:
                 s2, talk_end, end2 = self._agent_session(
                     rng, ids[11], "voice", "inbound", q2[0], t2, self._talk(rng, "voice")
                 )
-                parts.append(self._agent(ids[12], pick(rng, refs.agents), [s2]))
+                parts.append(self._agent(ids[12], refs.staff(rng, t2, end2), [s2]))
                 end = max(end, end2)
             hangup = talk_end  # the caller leaves when the (last) talk ends
         customer, _ = self._customer(rng, ids[0], ids[1], "voice", "inbound", start, hangup)
@@ -303,7 +305,7 @@ class Shaper:
         customer, csess = self._customer(rng, ids[0], ids[1], "voice", "outbound", t + dial, end)
         csess["segments"][0]["segmentEnd"] = ts(talk_end)
         csess["ani"], csess["dnis"] = "tel:+18005550100", session["dnis"]
-        agent = self._agent(ids[2], pick(rng, self.refs.agents), [session])
+        agent = self._agent(ids[2], self.refs.staff(rng, t, end), [session])
         return [agent, customer], end
 
     def _digital(
@@ -324,7 +326,7 @@ class Shaper:
             session, last_talk, end = self._agent_session(
                 rng, ids[4], media, "inbound", queue[0], t, self._talk(rng, media)
             )
-            parts.append(self._agent(ids[5], pick(rng, refs.agents), [session]))
+            parts.append(self._agent(ids[5], refs.staff(rng, t, end), [session]))
             if media == "email" and rng.random() < 0.25:  # a thread: the customer replies later
                 # at most 50 min wait + 2 h talk + 2 min wrap-up after this: within the lifetime
                 t = min(end + ri(rng, 8 * HOUR, 60 * HOUR), start + MAX_LIFETIME_MS - 4 * HOUR)
@@ -333,7 +335,7 @@ class Shaper:
                 s2, last_talk, end = self._agent_session(
                     rng, ids[8], media, "inbound", queue[0], t + w2, self._talk(rng, media)
                 )
-                parts.append(self._agent(ids[9], pick(rng, refs.agents), [s2]))
+                parts.append(self._agent(ids[9], refs.staff(rng, t + w2, end), [s2]))
         customer, _ = self._customer(rng, ids[0], ids[1], media, "inbound", start, last_talk)
         return [customer, *parts], end
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 from genesys_analytics.emulator.jobstore import Job, decode_cursor, encode_cursor
 from genesys_analytics.emulator.limits import check_page_size, int_param, one_of, parse_interval
 from genesys_analytics.emulator.query import matching
-from genesys_analytics.emulator.responses import bad_request, json_response
+from genesys_analytics.emulator.responses import bad_request, json_response, not_found
 from genesys_analytics.emulator.routes.details import (
     ORDER_BYS,
     ORDERS,
@@ -90,15 +90,22 @@ async def submit(request: Request) -> Response:
     return json_response({"jobId": job.job_id}, 202)
 
 
+def _job(state: EmulatorState, job_id: str) -> Job:
+    job = state.jobs.get(job_id)
+    if not isinstance(job.query, JobQuery):
+        raise not_found(f"No analytics job with id {job_id} was found.")
+    return job
+
+
 async def status(request: Request) -> Response:
     state = _emu(request)
-    job = state.jobs.get(request.path_params["jobId"])
+    job = _job(state, request.path_params["jobId"])
     return json_response(state.jobs.status(job))
 
 
 async def delete(request: Request) -> Response:
     state = _emu(request)
-    state.jobs.delete(request.path_params["jobId"])
+    state.jobs.delete(_job(state, request.path_params["jobId"]).job_id)
     state.counters["jobs_deleted"] += 1
     return Response(status_code=204)
 
@@ -163,7 +170,7 @@ def _page(
 
 async def results(request: Request) -> Response:
     state = _emu(request)
-    job = state.jobs.get(request.path_params["jobId"])
+    job = _job(state, request.path_params["jobId"])
     params = request.query_params
     page_size = int_param(params.get("pageSize"), "pageSize", DEFAULT_RESULTS_PAGE)
     check_page_size(page_size, state.settings.job_max_page_size)

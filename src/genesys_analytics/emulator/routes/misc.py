@@ -1,29 +1,26 @@
-"""Aggregates, the queue listing, and the emulator's own ``/_emulator/*`` endpoints."""
+"""Conversation aggregates and the emulator's own ``/_emulator/*`` endpoints (truth, stats)."""
 
 from __future__ import annotations
 
-from typing import Any
-from urllib.parse import urlencode
+from datetime import datetime
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from genesys_analytics.emulator.data.org import truth as org_truth
+from genesys_analytics.emulator.data.pieces import ts
+from genesys_analytics.emulator.data.timelines import PRESENCE, ROUTING
 from genesys_analytics.emulator.limits import (
     check_interval_length,
-    check_page_size,
-    int_param,
-    one_of,
     parse_interval,
 )
 from genesys_analytics.emulator.query import aggregates, matching
+from genesys_analytics.emulator.query.user_details import ceil_ms
 from genesys_analytics.emulator.responses import ApiError, bad_request, json_response
 from genesys_analytics.emulator.routes.details import json_body
 from genesys_analytics.emulator.state import EmulatorState
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import parse_instant
-
-QUEUES_PATH = "/api/v2/routing/queues"
 
 
 def _emu(request: Request) -> EmulatorState:
@@ -48,51 +45,40 @@ async def aggregates_query(request: Request) -> Response:
     return json_response(out)
 
 
-def _uri(page_size: int, page_number: int, extra: dict[str, str]) -> str:
-    return f"{QUEUES_PATH}?{urlencode({'pageSize': page_size, 'pageNumber': page_number, **extra})}"
+LIST_DATASETS = ("users", "queues", "wrapup-codes", "divisions", "presence-definitions")
+DATASETS = ("conversations", "user-details", *LIST_DATASETS)
 
 
-async def queues(request: Request) -> Response:
-    state = _emu(request)
-    params = request.query_params
-    page_size = int_param(params.get("pageSize"), "pageSize", 25)
-    check_page_size(page_size, state.settings.queues_max_page_size)
-    page_number = int_param(params.get("pageNumber"), "pageNumber", 1)
-    sort_order = one_of(params.get("sortOrder"), "sortOrder", ("asc", "desc"), "asc")
-    name = params.get("name")
-    items: list[dict[str, Any]] = sorted(
-        state.org.queues, key=lambda q: str(q["name"]).lower(), reverse=sort_order == "desc"
-    )
-    extra: dict[str, str] = {}
-    if name:
-        needle = name.replace("*", "").lower()
-        items = [q for q in items if needle in str(q["name"]).lower()]
-        extra["name"] = name
-    if "sortOrder" in params:
-        extra["sortOrder"] = sort_order
-    total = len(items)
-    page_count = max(1, -(-total // page_size))
-    start = (page_number - 1) * page_size
-    out: dict[str, Any] = {
-        "entities": items[start : start + page_size],
-        "pageSize": page_size,
-        "pageNumber": page_number,
-        "total": total,
-        "pageCount": page_count,
-        "firstUri": _uri(page_size, 1, extra),
-        "selfUri": _uri(page_size, page_number, extra),
-        "lastUri": _uri(page_size, page_count, extra),
-    }
-    if page_number < page_count:
-        out["nextUri"] = _uri(page_size, page_number + 1, extra)
-    if page_number > 1:
-        out["previousUri"] = _uri(page_size, min(page_number - 1, page_count), extra)
-    return json_response(out)
+def _list_ids(state: EmulatorState, dataset: str) -> list[str]:
+    org = state.org
+    items = {
+        "users": org.users,
+        "queues": org.queues,
+        "wrapup-codes": org.wrapups,
+        "divisions": org.divisions,
+        "presence-definitions": org.presence_definitions,
+    }[dataset]
+    return sorted(str(i["id"]) for i in items)
+
+
+def user_details_truth(state: EmulatorState, start: datetime, end: datetime) -> dict:
+    """``[userId, startTime]`` of each presence and routing record started in [start, end)."""
+    records = state.org.timelines.started(ceil_ms(start), ceil_ms(end))
+    out: dict[str, list[list[str]]] = {PRESENCE: [], ROUTING: []}
+    for rec in records:
+        out[rec[3]].append([rec[2], ts(rec[0])])
+    return {kind: sorted(pairs) for kind, pairs in out.items()}
 
 
 async def truth(request: Request) -> Response:
+    """What an exact export holds: conversations (default) or another dataset's keys."""
     state = _emu(request)
     params = request.query_params
+    dataset = params.get("dataset") or "conversations"
+    if dataset not in DATASETS:
+        raise bad_request(f"dataset {dataset!r} is not one of {', '.join(DATASETS)}.")
+    if dataset in LIST_DATASETS:
+        return json_response({"ids": _list_ids(state, dataset)})
     try:
         start = parse_instant(params.get("start") or "")
         end = parse_instant(params.get("end") or "")
@@ -100,6 +86,8 @@ async def truth(request: Request) -> Response:
         raise ApiError(400, "invalid.date", err.message) from None
     if end <= start:
         raise bad_request("end must be after start.")
+    if dataset == "user-details":
+        return json_response(user_details_truth(state, start, end))
     return json_response(org_truth(state.org, start, end))
 
 
