@@ -31,7 +31,8 @@ from genesys_analytics.cli.options import (
     show_default=True,
     type=click.Choice(["aggregates", "details"]),
     help="aggregates: the user aggregates API's per-bucket sums (fast). details: every "
-    "presence and routing-status record, fetched with a day of lead and clipped here.",
+    "presence and routing-status record, fetched from three days before the start and "
+    "clipped here.",
 )
 @click.option(
     "--compare",

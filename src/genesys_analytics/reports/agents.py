@@ -6,9 +6,9 @@ the report's buckets (decisions.md §7). There are two sources for it:
 - **aggregates** (the default): the user aggregates API's ``tAgentRoutingStatus`` and
   ``tSystemPresence``, grouped by ``userId``, in ``P1D``/``PT1H`` buckets cut in the
   report's time zone. These are per-bucket sums the service has already clipped.
-- **details**: the user details records, fetched with a day of lead so that statuses
-  which started before ``start`` still count, then clipped here. An open record (no
-  ``endTime``) counts up to ``now``.
+- **details**: the user details records, fetched with three days of lead (``LEAD``) so
+  that statuses which started before ``start`` still count, then clipped here. An open
+  record (no ``endTime``) counts up to ``now``.
 
 Occupancy = INTERACTING / (INTERACTING + COMMUNICATING + IDLE) routing-status time
 (decisions.md §8), ``None`` when nobody was in those statuses. Groups: ``user``, ``day``,
@@ -45,7 +45,9 @@ PRESENCE = (
     "OFFLINE",
 )
 OCCUPIED, AVAILABLE_FOR_WORK = ("INTERACTING",), ("INTERACTING", "COMMUNICATING", "IDLE")
-LEAD = timedelta(days=1)  # details: how far before start a status may have begun
+#: details: how far before the start a status may have begun and still be counted. A
+#: weekend OFFLINE record lasts well over a day; decisions.md §7 asks for at least one.
+LEAD = timedelta(days=3)
 
 
 def column(kind: str, status: str) -> str:
@@ -120,7 +122,7 @@ def collect_statuses(
     method: str = "auto",
     progress: Any = None,
 ) -> list[Status]:
-    """Every status record that started in the day before ``interval`` or in it."""
+    """Every status record that started in the ``LEAD`` before ``interval`` or in it."""
     from genesys_analytics.extraction.datasets import USER_DETAILS_DATASET
     from genesys_analytics.extraction.engine import Exporter, ExportRequest
 
@@ -263,9 +265,9 @@ def compare_agents(details: VolumeReport, aggregates: VolumeReport) -> VolumeRep
         VolumeRow(k, values(d.get(k, {}), a.get(k, {}))) for k in sorted(keys, key=sort_key)
     )
     notes = (
-        "details: user details records clipped here (fetched with a day of lead; an open "
-        "record counts up to now); aggregates: the service's per-bucket sums.",
-        "a status that began more than a day before the start is missing from details, "
+        "details: user details records clipped here (fetched with three days of lead; an "
+        "open record counts up to now); aggregates: the service's per-bucket sums.",
+        "a status that began more than three days before the start is missing from details, "
         "and one still open is counted by details up to now, by aggregates up to its "
         "last update: those are the usual differences.",
     )

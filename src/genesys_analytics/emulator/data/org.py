@@ -29,13 +29,13 @@ from genesys_analytics.emulator.data.pieces import (
     DRIFT_BASE,
     HOUR,
     MAX_LIFETIME_MS,
+    ceil_ts,
     conversation_id,
     parse_conversation_id,
 )
 from genesys_analytics.emulator.data.roster import Roster
 from genesys_analytics.emulator.data.shapes import Refs, Shaper
 from genesys_analytics.emulator.data.timelines import Timelines
-from genesys_analytics.emulator.query.matching import ceil_ts
 from genesys_analytics.timeutil import UTC, day_start, fmt
 
 __all__ = [

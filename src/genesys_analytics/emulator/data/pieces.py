@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TypeVar
+
+from genesys_analytics.timeutil import UTC, fmt
 
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 DAY_MS = 86_400_000
@@ -125,3 +127,11 @@ def parse_conversation_id(cid: str) -> tuple[date, int] | None:
         return d, int(cid[9:13] + cid[15:18], 16)
     except (ValueError, IndexError):
         return None
+
+
+def ceil_ts(dt: datetime) -> str:
+    """The API timestamp of the first whole millisecond at or after ``dt``."""
+    dt = dt.astimezone(UTC)
+    if dt.microsecond % 1000:
+        dt += timedelta(microseconds=1000 - dt.microsecond % 1000)
+    return fmt(dt)

@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from genesys_analytics.emulator.data.pieces import ceil_ts
 from genesys_analytics.emulator.query.buckets import boundaries, zone
 from genesys_analytics.emulator.query.filters import (
     CONVERSATION_DIMENSIONS,
@@ -39,7 +40,6 @@ from genesys_analytics.emulator.query.filters import (
     Row,
     compile_filter,
 )
-from genesys_analytics.emulator.query.matching import ceil_ts
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval, fmt
 

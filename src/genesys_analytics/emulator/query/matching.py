@@ -12,8 +12,9 @@ the instants they name; interval bounds are first rounded up to the next millise
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from genesys_analytics.emulator.data.pieces import ceil_ts
 from genesys_analytics.emulator.query.filters import (
     CONVERSATION_DIMENSIONS,
     SEGMENT_DIMENSIONS,
@@ -42,14 +43,6 @@ _FILTER_KEYS = (
     "surveyFilters",
     "resolutionFilters",
 )
-
-
-def ceil_ts(dt: datetime) -> str:
-    """The API timestamp of the first whole millisecond at or after ``dt``."""
-    dt = dt.astimezone(UTC)
-    if dt.microsecond % 1000:
-        dt += timedelta(microseconds=1000 - dt.microsecond % 1000)
-    return fmt(dt)
 
 
 def lifetime_end(conv: dict, now: datetime) -> datetime:
