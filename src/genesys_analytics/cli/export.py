@@ -16,7 +16,7 @@ from genesys_analytics.cli.options import (
 )
 from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.extraction.datasets import DATASETS
-from genesys_analytics.extraction.run import DEFAULT_OUT
+from genesys_analytics.extraction.run import DEFAULT_OUT, check_output
 from genesys_analytics.extraction.run import export as run_export
 from genesys_analytics.sinks import FORMATS
 
@@ -65,6 +65,12 @@ from genesys_analytics.sinks import FORMATS
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a file at --out that is not an earlier export (a directory is never "
+    "emptied of files the tool did not write), or start a staged file export over.",
+)
+@click.option(
     "--incremental",
     is_flag=True,
     help="Continue from the last complete point recorded in the store; re-read live chunks.",
@@ -82,6 +88,7 @@ def export(
     workers: int,
     datasets: tuple[str, ...],
     resume: bool,
+    force: bool,
     incremental: bool,
     region: str | None,
     base_url: str | None,
@@ -100,6 +107,10 @@ def export(
     continuing = incremental and not start and not last
     # Check the dates before anything touches the output (or a resumable staging file).
     interval = None if continuing else resolve_interval(start, end, last)
+    # And the output before the client logs in (export() checks it again, for Python users).
+    target = check_output(path, fmt, datasets=datasets, resume=resume, force=force)
+    if target.note:
+        click.echo(target.note, err=True)
     try:
         with (
             make_client(region, base_url) as client,
@@ -116,6 +127,7 @@ def export(
                 workers=workers,
                 resume=resume,
                 incremental=incremental,
+                force=force,
                 progress=bar,
             )
     except KeyboardInterrupt:
