@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,8 +13,9 @@ import pytest
 
 from genesys_analytics import Client, ExportResult, export
 from genesys_analytics.api.pacing import SystemClock
+from genesys_analytics.api.retry import RetryPolicy
 from genesys_analytics.emulator import EmulatorSettings, RunningEmulator, run_emulator
-from genesys_analytics.errors import ConfigError
+from genesys_analytics.errors import ConfigError, ServerError
 from genesys_analytics.extraction.engine import Exporter, ExportRequest
 from genesys_analytics.timeutil import Interval
 
@@ -165,3 +167,67 @@ def test_a_failed_export_leaves_the_client_pacing(tmp_path: Path) -> None:
             assert len(ids) > 16 * 50, "enough pages to need pacing over two windows"
             assert client.stats.throttled == throttled, "a paced client draws no 429"
             assert sum(clock.waits) >= 0.5, "the limiter waited between windows"
+
+
+# -- issue 10: the output is checked first, holds its interval, and a failure leaves nothing
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def unreachable() -> Client:
+    """A client every request of which fails at once: a ConfigError from it means no request."""
+    return Client(
+        "id", "secret", base_url=f"http://127.0.0.1:{closed_port()}", policy=RetryPolicy(1)
+    )
+
+
+@pytest.mark.parametrize("fmt", ["duckdb", "jsonl", "parquet"])
+def test_a_run_that_fails_before_a_chunk_leaves_nothing(tmp_path: Path, fmt: str) -> None:
+    with unreachable() as client, pytest.raises(ServerError):
+        export(client, START, END, out=tmp_path / "new" / "sub" / "out", format=fmt)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_output_is_checked_before_any_request(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.jsonl"
+    notes.write_text("precious\n")
+    with unreachable() as client:
+        with pytest.raises(ConfigError, match="not an earlier jsonl export"):
+            export(client, START, END, out=notes, format="jsonl")
+        with pytest.raises(ConfigError, match="not a DuckDB database"):
+            export(client, START, END, out=notes)
+        with pytest.raises(ServerError):  # forced: it goes on to the (failing) requests
+            export(client, START, END, out=notes, format="jsonl", force=True)
+    assert notes.read_text() == "precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.jsonl"]
+
+
+def test_a_staged_export_is_never_discarded_silently(emu: RunningEmulator, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with client_of(emu) as client:
+        with pytest.raises(KeyboardInterrupt):
+            export(client, START, END, out=out, format="csv", method="query", progress=StopAfter(1))
+        with pytest.raises(ConfigError, match="add --resume to continue it"):
+            export(client, START, END, out=out, format="csv")
+        with pytest.raises(ConfigError, match="resume it with --format csv"):
+            export(client, START, END, out=out, format="jsonl", resume=True)
+        result = export(client, START, END, out=out, format="jsonl", resume=True, force=True)
+    assert result.chunks_skipped == 0, "forced: started over in the new format"
+    ids = sorted(line.split('"conversationId":"')[1].split('"')[0] for line in out.open())
+    assert ids == emu.truth(START, END)["ids"]
+
+
+def test_a_store_resumed_with_another_interval_keeps_what_it_holds(
+    emu: RunningEmulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "store.duckdb"
+    middle = START + timedelta(days=1)
+    with client_of(emu) as client:
+        export(client, START, middle, out=out, method="query")
+        later = export(client, START + timedelta(hours=12), END, out=out, resume=True)
+    assert later.chunks_skipped >= 1, "what the store holds of the interval is not read again"
+    assert stored_ids(out) == emu.truth(START, END)["ids"], "a store holds every interval"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,18 @@ import pytest
 from genesys_analytics.emulator.data.org import Org, OrgSpec
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.sinks import files as sinks
-from genesys_analytics.sinks.files import FileSink, open_sink, staging_path, temp_path
+from genesys_analytics.sinks.files import FileSink, open_sink
+from genesys_analytics.sinks.paths import MARKER
+from genesys_analytics.sinks.staging import (
+    Staged,
+    remove_unused_store,
+    scratch_path,
+    staged_export,
+    staging_path,
+    temp_path,
+)
 from genesys_analytics.sinks.store import DuckDBStore
+from genesys_analytics.timeutil import Interval
 
 UTC = timezone.utc
 
@@ -325,15 +336,145 @@ def test_file_sink_without_resume_starts_fresh(tmp_path: Path) -> None:
     assert [c["conversationId"] for c in read_jsonl(out)] == ["c"]
 
 
-def test_commit_replaces_an_older_output(tmp_path: Path) -> None:
+def test_commit_replaces_an_earlier_export(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    out.write_text("old\n")
+    out.write_bytes(orjson.dumps(C) + b"\n")
     sink = open_sink(out, "jsonl")
     sink.write("conversations", [A])
-    assert out.read_text() == "old\n"  # untouched until commit
+    assert read_jsonl(out) == [C]  # untouched until commit
     sink.commit()
     sink.close()
     assert read_jsonl(out) == [A]
+
+
+def test_commit_keeps_a_file_that_appeared_meanwhile_unless_forced(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {})
+    out.write_text("mine\n")  # written by someone else during the export
+    with pytest.raises(ConfigError, match="not an earlier jsonl export"):
+        sink.commit()
+    sink.close()
+    assert out.read_text() == "mine\n"
+    sink = open_sink(out, "jsonl", resume=True, force=True)  # the staged chunks are kept
+    assert list(sink.done_chunks("conversations")) == ["k1"]
+    sink.commit()
+    sink.close()
+    assert read_jsonl(out) == [A]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_the_output_holds_only_the_interval_asked_for(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    interval = Interval.of("2024-05-01T09:30:00Z", "2024-05-02T00:00:00Z")
+    sink = open_sink(out, fmt)  # an interrupted run of a longer interval staged all three
+    sink.write("conversations", [A, B, C])
+    sink.checkpoint("conversations", "k", {})
+    sink.close()
+    sink = open_sink(out, fmt, resume=True, interval=interval)
+    sink.commit()
+    sink.close()
+    with duckdb.connect() as con:
+        if fmt == "jsonl":
+            ids = [c["conversationId"] for c in read_jsonl(out)]
+        else:
+            source = "read_csv(?)" if fmt == "csv" else "read_parquet(?)"
+            where = str(out) if fmt == "csv" else f"{out}/**/*.parquet"
+            ids = [
+                r[0]
+                for r in con.execute(f"SELECT conversation_id FROM {source}", [where]).fetchall()
+            ]
+    assert ids == ["a"]
+
+
+def test_a_staged_export_says_what_it_is(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    interval = Interval.of("2024-05-01", "2024-05-03")
+    assert staged_export(out) is None
+    sink = open_sink(out, "csv", interval=interval)
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {})
+    sink.close()
+    staged = staged_export(out)
+    assert staged == Staged(staging_path(out), "csv", interval.iso(), 1)
+    assert staged.describe() == f"an interrupted csv export of {interval.iso()}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.staging.duckdb"]
+
+
+def test_a_sink_that_never_checkpointed_leaves_nothing(tmp_path: Path) -> None:
+    for fmt in ("jsonl", "csv", "parquet"):
+        sink = open_sink(tmp_path / f"out.{fmt}", fmt)
+        sink.write("conversations", [A, B])  # the run fails before its first chunk is done
+        sink.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_staging_file_we_did_not_write_is_in_the_way(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    staging_path(out).write_text("precious\n")
+    with pytest.raises(ConfigError, match="is in the way"):
+        staged_export(out)
+    staging_path(out).unlink()
+    with duckdb.connect(str(staging_path(out))) as con:
+        con.execute("CREATE TABLE mine (x INT)")
+    with pytest.raises(ConfigError, match="is in the way"):
+        staged_export(out)
+
+
+def test_a_killed_runs_scratch_is_cleared_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {})
+    sink.close()
+    scratch = scratch_path(staging_path(out))
+    scratch.mkdir()  # what SIGKILL leaves: a batch, DuckDB's spill files, a half output
+    for name in ("batch.ndjson", "output", "output.part", "duckdb_temp_storage_DEFAULT-0.tmp"):
+        (scratch / name).write_text("debris")
+    (scratch / "mine.txt").write_text("precious")
+    sink = open_sink(out, "jsonl", resume=True)
+    sink.commit()
+    sink.close()
+    assert read_jsonl(out) == [A]
+    assert [p.name for p in scratch.iterdir()] == ["mine.txt"], "only what we write is removed"
+    (scratch / "mine.txt").unlink()
+    sink = open_sink(out, "jsonl")
+    sink.write("conversations", [B])
+    sink.checkpoint("conversations", "k1", {})
+    sink.commit()
+    sink.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_batches_go_through_a_scratch_directory_beside_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    systmp = tmp_path / "systmp"
+    systmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(systmp))
+    db = tmp_path / "out.duckdb"
+    sink = open_sink(db, "duckdb")
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", {})
+    assert (scratch_path(db) / "batch.ndjson").is_file()
+    sink.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.duckdb", "systmp"]
+    assert list(systmp.iterdir()) == [], "nothing in the system temp folder to leak"
+
+
+def test_remove_unused_store_removes_only_a_store_without_checkpoints(tmp_path: Path) -> None:
+    used, unused = tmp_path / "used.duckdb", tmp_path / "unused.duckdb"
+    for db in (used, unused):
+        sink = open_sink(db, "duckdb")
+        sink.write("conversations", [A])
+        if db is used:
+            sink.checkpoint("conversations", "k1", {})
+        sink.close()
+    assert not remove_unused_store(used) and used.exists()
+    assert remove_unused_store(unused)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["used.duckdb"]
 
 
 def test_csv_is_the_flat_conversations_table(tmp_path: Path) -> None:
@@ -364,9 +505,12 @@ def test_parquet_is_partitioned_by_utc_day(tmp_path: Path) -> None:
     sink.commit()
     sink.close()
     assert sorted(p.name for p in out.iterdir()) == [
+        MARKER,
         "conversation_date=2024-05-01",
         "conversation_date=2024-05-02",
     ]
+    marker = orjson.loads((out / MARKER).read_bytes())
+    assert marker["format"] == "parquet" and marker["conversations"] == 3
     with duckdb.connect() as con:
         rows = con.execute(
             "SELECT conversation_id, conversation_date::VARCHAR, raw, "
@@ -386,8 +530,8 @@ def test_parquet_commit_replaces_an_older_directory(tmp_path: Path) -> None:
         sink.write("conversations", batch)
         sink.commit()
         sink.close()
-    assert [p.name for p in out.iterdir()] == ["conversation_date=2024-05-01"]
-    assert not (tmp_path / "out.parquet.old").exists()
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "conversation_date=2024-05-01"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
 
 
 def test_closed_file_sink_refuses_writes(tmp_path: Path) -> None:
@@ -468,7 +612,7 @@ def test_csv_commit_equals_one_ordered_copy_under_the_memory_cap(
     assert out.read_bytes() == whole.read_bytes()
     assert out.read_text().splitlines()[-1].startswith("aaa-no-start,")  # NULL start last
     assert len(capped) > 10 and set(capped) == {limit}  # many windows, all capped
-    assert not temp_path(out).with_name("out.csv.tmp.part").exists()
+    assert not scratch_path(staging_path(out)).exists()  # nor the part file in it
     assert not staging_path(out).exists()
 
 
@@ -489,7 +633,7 @@ def test_parquet_commit_equals_one_ordered_query_per_day_under_the_memory_cap(
     sink.commit()
     sink.close()
     assert len(want) == 4  # three days and the conversation without a start
-    assert sorted(p.name for p in out.iterdir()) == sorted(want)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*want, MARKER])
     one_file = "SELECT * FROM read_parquet(?, hive_partitioning = false)"
     with duckdb.connect() as con:
         for part, rows in want.items():

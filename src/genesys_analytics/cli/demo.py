@@ -10,11 +10,7 @@ from typing import Any
 
 import click
 
-from genesys_analytics.cli.progress import ChunkProgress
 from genesys_analytics.errors import IncompleteExport
-from genesys_analytics.extraction.run import export
-from genesys_analytics.reports.details import volume_from_details
-from genesys_analytics.reports.render import render_volume
 from genesys_analytics.timeutil import Interval
 
 DEMO_SQL = (
@@ -45,7 +41,11 @@ def demo(ctx: Any, out: Path, seed: int, per_day: int) -> None:
     from rich.console import Console
 
     from genesys_analytics.api.client import Client
+    from genesys_analytics.cli.progress import ChunkProgress
     from genesys_analytics.emulator import EmulatorSettings, run_emulator
+    from genesys_analytics.extraction.run import export
+    from genesys_analytics.reports.details import volume_from_details
+    from genesys_analytics.reports.render import render_volume
 
     settings = EmulatorSettings(seed=seed, days=8, per_day=per_day)
     err = Console(stderr=True)

@@ -20,9 +20,7 @@ from genesys_analytics.cli.options import (
 )
 from genesys_analytics.cli.signals import stop_on_interrupt
 from genesys_analytics.extraction.datasets import DATASETS, resolve
-from genesys_analytics.extraction.run import DEFAULT_OUT
-from genesys_analytics.extraction.run import export as run_export
-from genesys_analytics.sinks import FORMATS
+from genesys_analytics.sinks import DEFAULT_OUT, FORMATS
 
 
 @click.command()
@@ -76,6 +74,12 @@ from genesys_analytics.sinks import FORMATS
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted export from its checkpoints.")
 @click.option(
+    "--force",
+    is_flag=True,
+    help="Replace a file at --out that is not an earlier export (a directory is never "
+    "emptied of files the tool did not write), or start a staged file export over.",
+)
+@click.option(
     "--incremental",
     is_flag=True,
     help="Continue from the last complete point recorded in the store; re-read live chunks.",
@@ -97,6 +101,7 @@ def export(
     directions: tuple[str, ...],
     dry_run: bool,
     resume: bool,
+    force: bool,
     incremental: bool,
     region: str | None,
     base_url: str | None,
@@ -139,6 +144,13 @@ def export(
                 )
             )
         return
+    # And the output before the client logs in (export() checks it again, for Python users).
+    from genesys_analytics.extraction.run import check_output
+    from genesys_analytics.extraction.run import export as run_export
+
+    target = check_output(path, fmt, datasets=datasets, resume=resume, force=force)
+    if target.note:
+        click.echo(target.note, err=True)
     counter = ChunkCounter()  # chunks finished by this run, for an honest Ctrl-C message
     try:
         with (
@@ -160,6 +172,7 @@ def export(
                 workers=workers,
                 resume=resume,
                 incremental=incremental,
+                force=force,
                 progress=counter,
                 cancel=cancel,
             )

@@ -8,10 +8,13 @@
         result = export(client, "2024-05-01", "2024-05-08", out="may.duckdb")
     print(result.records["conversations"], result.chunks_done)
 
-It opens the output, works out where an incremental run starts, runs the engine, and
-commits the output only when every chunk is in: a file output appears under its final
-name only complete, and a DuckDB store keeps every finished chunk's checkpoint, so an
-interrupted or failed export continues with ``resume=True``.
+It checks the output before any request (:mod:`genesys_analytics.sinks.paths`: only an
+earlier export of ours is replaced, anything else needs ``force=True`` or is refused),
+opens it, works out where an incremental run starts, runs the engine, and commits the
+output only when every chunk is in: a file output appears under its final name only
+complete, and a DuckDB store keeps every finished chunk's checkpoint, so an interrupted
+or failed export continues with ``resume=True``. A run that fails before finishing a
+chunk removes the files and directories it created.
 """
 
 from __future__ import annotations
@@ -35,18 +38,12 @@ from genesys_analytics.extraction.engine import (
     matching,
 )
 from genesys_analytics.extraction.fetch import ExportClient
-from genesys_analytics.sinks import FORMATS, Sink, open_sink
+from genesys_analytics.sinks import DEFAULT_OUT, FORMATS, Sink, open_sink
+from genesys_analytics.sinks.paths import Target, check_target
+from genesys_analytics.sinks.staging import remove_unused_store, staged_export
 from genesys_analytics.timeutil import UTC, Interval, parse_instant
 
 Instant = str | datetime | date
-
-#: Where each format goes when no ``out`` is given (the CLI's defaults).
-DEFAULT_OUT = {
-    "duckdb": "genesys.duckdb",
-    "parquet": "genesys-parquet",
-    "jsonl": "genesys.jsonl",
-    "csv": "genesys.csv",
-}
 
 
 @dataclass(frozen=True)
@@ -95,6 +92,7 @@ def export(
     workers: int = 4,
     resume: bool = False,
     incremental: bool = False,
+    force: bool = False,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
 ) -> ExportResult:
@@ -105,10 +103,15 @@ def export(
     ``filters`` (media types, queue ids, directions) narrow what is read; they are part
     of what the export means and recorded with its checkpoints, so a resume or an
     incremental run continues only an export with the same filters.
-    ``resume=True`` continues an interrupted export from its checkpoints. Raises the
-    library's errors (``IncompleteExport`` names the chunk that could not be read; run
-    again with ``resume=True``). Setting ``cancel`` (e.g. from a SIGINT handler) stops
-    the export between two writes with ``KeyboardInterrupt``; what was checkpointed stays.
+    ``resume=True`` continues an interrupted export from its checkpoints; a file output
+    then still holds exactly ``[start, end)``, whatever interval was staged. A DuckDB
+    store holds every interval ever exported into it. ``force=True`` replaces a file at
+    ``out`` that is not an earlier export of ours, and starts a file export over when an
+    interrupted one is staged. Setting ``cancel`` (e.g. from a SIGINT handler) stops the
+    export between two writes with ``KeyboardInterrupt``; what was checkpointed stays.
+    Raises the library's errors (``ConfigError`` for an output that may not be written,
+    before any request; ``IncompleteExport`` names the chunk that could not be read; run
+    again with ``resume=True``).
     """
     if format not in FORMATS:
         raise ConfigError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}.")
@@ -131,8 +134,22 @@ def export(
     if interval is None and not incremental:
         raise ConfigError("give a start (e.g. 2024-05-01), or continue with incremental=True.")
     storages = [d.storage for d in chosen]
-    sink = open_sink(path, format, storages=storages, resume=resume or incremental)
+    target = check_target(path, format, force=force, tables=_tables(datasets))
+    if format != "duckdb":
+        resume = _check_staged(target, resume=resume, force=force)
+    created = not target.path.exists() or target.replace_first
+    if target.replace_first:
+        target.path.unlink()
+    sink = None
     try:
+        sink = open_sink(
+            target.path,
+            format,
+            storages=storages,
+            resume=resume or incremental,
+            interval=interval,
+            force=force,
+        )
         if interval is None:
             interval = Interval(_continue_from(sink, timed, path, wanted), end_at)
         request = ExportRequest(
@@ -148,9 +165,73 @@ def export(
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt("the export was cancelled")
         sink.commit()
-    finally:
-        sink.close()
+    except BaseException:
+        if sink is not None:
+            sink.close()
+        _discard_unused(target, created=created)
+        raise
+    sink.close()
     return ExportResult(path, format, interval, tuple(d.name for d in chosen), stats)
+
+
+def check_output(
+    out: str | Path,
+    format: str = "duckdb",
+    *,
+    datasets: str | Sequence[str] = ("conversations",),
+    resume: bool = False,
+    force: bool = False,
+) -> Target:
+    """What :func:`export` checks before any request: the output path (see
+    :mod:`genesys_analytics.sinks.paths`) and, for a file format, an interrupted export
+    staged beside it. Raises ``ConfigError`` saying what is wrong; the returned target's
+    ``note`` says what happens to what is there."""
+    target = check_target(out, format, force=force, tables=_tables(datasets))
+    if format != "duckdb":
+        _check_staged(target, resume=resume, force=force)
+    return target
+
+
+def _tables(datasets: str | Sequence[str]) -> list[str]:
+    """The DuckDB tables an export of ``datasets`` writes."""
+    return [t.name for d in resolve(datasets or ("conversations",)) for t in d.storage.tables]
+
+
+def _check_staged(target: Target, *, resume: bool, force: bool) -> bool:
+    """Whether to resume the export staged for a file output; never discard one silently.
+
+    Starting over without ``resume`` is refused while the staging holds finished chunks,
+    and so is resuming an export staged in another format, unless ``force``.
+    """
+    staged = staged_export(target.path)
+    if staged is None:
+        return resume
+    other_format = staged.format not in (None, target.format)
+    if resume and not other_format:
+        return True
+    if force or not staged.chunks:
+        return False  # start over
+    if resume:
+        raise ConfigError(
+            f"{staged.describe()} is staged at {staged.path}; resume it with --format "
+            f"{staged.format}, or add --force to start over."
+        )
+    raise ConfigError(
+        f"{staged.describe()} is staged at {staged.path}; add --resume to continue it, "
+        "or --force to start over."
+    )
+
+
+def _discard_unused(target: Target, *, created: bool) -> None:
+    """After a failed run: remove a store it created that records no finished chunk, and
+    the parent directories it created if they are empty (a file sink tidies itself)."""
+    if created and target.format == "duckdb":
+        remove_unused_store(target.path)
+    for directory in reversed(target.missing):
+        try:
+            directory.rmdir()
+        except OSError:
+            break
 
 
 def _continue_from(
@@ -174,4 +255,4 @@ def _instant(value: Instant) -> datetime:
     return parse_instant(value)
 
 
-__all__ = ["DEFAULT_OUT", "ExportResult", "export"]
+__all__ = ["ExportResult", "check_output", "export"]

@@ -8,7 +8,8 @@ rows are replaced per conversation, and a constraint on them would reject real r
 that lack an id (missing keys are NULL, never an error).
 
 A batch goes in as one NDJSON file (``orjson`` per conversation, which is also the
-lossless ``raw``) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flatten`):
+lossless ``raw``; in ``scratch_dir``, by default a new directory in the system temp
+folder) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flatten`):
 no per-row Python work, and the pending batch is held as compact bytes, not dicts.
 
 Transactions: rows written since the last checkpoint sit in one open transaction;
@@ -22,12 +23,13 @@ keeps the transaction bounded and still never records an incomplete chunk.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import shutil
 import tempfile
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,8 @@ UNNAMED_CHECKPOINTS = "conversations"
 # comes first, so memory is bounded by the batch whatever the size of the export.
 BATCH_SIZE = 2000
 BATCH_BYTES = 8 << 20
+#: The NDJSON file a batch goes through, in the store's scratch directory.
+BATCH_FILE = "batch.ndjson"
 # DuckDB's buffer pool defaults to 80% of RAM and is never given back during an export:
 # RSS then grows with the size of the export. A fixed limit keeps it flat (it spills to
 # a temp directory beside the file if ever needed).
@@ -85,6 +89,7 @@ class DuckDBStore:
         batch_bytes: int = BATCH_BYTES,
         commit_every: int = 10_000,
         raw_only: bool = False,
+        scratch_dir: Path | None = None,
     ) -> None:
         self.path = Path(path)
         only = None if tables is None else set(tables)
@@ -103,10 +108,17 @@ class DuckDBStore:
         self._pending_bytes = 0
         self._uncommitted = 0
         self._in_txn = False
-        self._tmpdir = Path(tempfile.mkdtemp(prefix="genesys-analytics-batch-"))
-        self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
+        # After connecting: a scratch directory is only touched by the file's one writer.
+        self._cleanup: Callable[[], Any]
+        if scratch_dir is None:  # a directory of its own in the system temp folder
+            self._tmpdir = Path(tempfile.mkdtemp(prefix="genesys-analytics-batch-"))
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self._tmpdir, True)
+        else:  # the caller's: the batch file goes, and the directory if that emptied it
+            scratch_dir.mkdir(parents=True, exist_ok=True)
+            self._tmpdir = scratch_dir
+            self._cleanup = weakref.finalize(self, _clear_scratch, scratch_dir)
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         self.con.execute(f"SET threads = {WRITE_THREADS}")
@@ -221,7 +233,7 @@ class DuckDBStore:
             if not pending:
                 continue
             count = len(pending)
-            path = self._tmpdir / "batch.ndjson"
+            path = self._tmpdir / BATCH_FILE
             with path.open("wb") as f:
                 f.write(b"\n".join(pending.values()))
             pending.clear()
@@ -324,6 +336,12 @@ def _of_dataset(rows: list[tuple[Any, Any]], dataset: str) -> dict[str, dict[str
         if meta.get("dataset", UNNAMED_CHECKPOINTS) == dataset:
             done[key] = meta
     return done
+
+
+def _clear_scratch(directory: Path) -> None:
+    (directory / BATCH_FILE).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        directory.rmdir()
 
 
 def _now() -> datetime:
