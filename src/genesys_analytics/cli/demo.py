@@ -27,7 +27,8 @@ DEMO_SQL = (
     type=click.Path(path_type=Path),
     default=Path("demo.duckdb"),
     show_default=True,
-    help="The DuckDB file the demo writes (replaced on each run).",
+    help="The DuckDB file the demo writes (an earlier demo's is replaced; any other file "
+    "is left alone).",
 )
 @click.option("--seed", default=7, show_default=True, help="Emulator data seed.")
 @click.option("--per-day", default=400, show_default=True, help="Conversations per day.")
@@ -43,10 +44,11 @@ def demo(ctx: Any, out: Path, seed: int, per_day: int) -> None:
     from genesys_analytics.api.client import Client
     from genesys_analytics.cli.progress import ChunkProgress
     from genesys_analytics.emulator import EmulatorSettings, run_emulator
-    from genesys_analytics.extraction.run import export
+    from genesys_analytics.extraction.run import check_output, export
     from genesys_analytics.reports.details import volume_from_details
     from genesys_analytics.reports.render import render_volume
 
+    check_output(out, "duckdb")  # refuses a file that is not an export of ours, first
     settings = EmulatorSettings(seed=seed, days=8, per_day=per_day)
     err = Console(stderr=True)
     with run_emulator(settings) as emu:
@@ -67,7 +69,7 @@ def demo(ctx: Any, out: Path, seed: int, per_day: int) -> None:
                     f"the emulator's truth {truth['total']}."
                 )
             for stale in (out, out.with_name(out.name + ".wal")):
-                stale.unlink(missing_ok=True)
+                stale.unlink(missing_ok=True)  # our own earlier demo: start afresh
             with ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar:
                 export(client, interval.start, interval.end, out=out, progress=bar)
     stored = run_sql(out, "select count(*) from conversations", text=False)
