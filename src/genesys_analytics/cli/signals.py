@@ -8,23 +8,28 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from genesys_analytics.extraction.engine import StopSignal
+
 
 @contextmanager
-def stop_on_interrupt() -> Iterator[threading.Event]:
-    """Turn the first SIGINT into an event the export checks between writes.
+def stop_on_interrupt() -> Iterator[StopSignal]:
+    """Turn a SIGINT while the export writes into a request it honours between writes.
 
     The default handler raises ``KeyboardInterrupt`` wherever the main thread is, which
     can be inside DuckDB (it then reports "Query interrupted" and aborts its
-    transaction). The export instead sees the event, stops its workers and raises
-    ``KeyboardInterrupt`` itself, between two writes. A second Ctrl-C stops at once.
+    transaction). While the export writes (``StopSignal.deferred``), the handler only
+    records the request, and the export stops its workers and raises
+    ``KeyboardInterrupt`` itself at the next safe point. At any other moment (logging
+    in, planning: nothing is written) it stops at once. A second Ctrl-C always does.
     """
-    event = threading.Event()
+    event = StopSignal()
     if threading.current_thread() is not threading.main_thread():
         yield event
         return
 
     def handler(signum: int, frame: FrameType | None) -> None:
-        if event.is_set():
+        if event.is_set() or not event.deferred:
+            event.set()
             raise KeyboardInterrupt
         event.set()
 

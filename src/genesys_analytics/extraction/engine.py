@@ -16,6 +16,7 @@ have.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -53,6 +54,37 @@ log = logging.getLogger(__name__)
 
 Method = Literal["auto", "query", "job"]
 CHUNK_ATTEMPTS = 3
+
+
+class StopSignal(threading.Event):
+    """A stop request that knows when it must wait for a safe point.
+
+    While ``deferred`` (the writer is between two writes into the sink), a stop is only
+    recorded and the run stops at the next safe point. Otherwise (logging in, planning)
+    the caller may stop at once: nothing is being written. A SIGINT handler reads it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.deferred = False
+
+    @contextlib.contextmanager
+    def deferring(self) -> Iterator[None]:
+        self.deferred = True
+        try:
+            yield
+        finally:
+            self.deferred = False
+
+
+@contextlib.contextmanager
+def deferring(cancel: threading.Event | None) -> Iterator[None]:
+    """While writing: a ``StopSignal`` waits for a safe point (any other event always does)."""
+    if isinstance(cancel, StopSignal):
+        with cancel.deferring():
+            yield
+    else:
+        yield
 
 
 class Checkpointed(Protocol):
@@ -237,9 +269,12 @@ class Exporter:
         outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(maxsize=self.request.workers + 2)
         attempts: dict[str, int] = {}
         pending = 0
-        with ThreadPoolExecutor(
-            max_workers=max(1, self.request.workers), thread_name_prefix="chunk"
-        ) as pool:
+        with (
+            deferring(self._cancel),
+            ThreadPoolExecutor(
+                max_workers=max(1, self.request.workers), thread_name_prefix="chunk"
+            ) as pool,
+        ):
 
             def submit(chunk: Chunk) -> None:
                 nonlocal pending

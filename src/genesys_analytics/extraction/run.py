@@ -34,6 +34,7 @@ from genesys_analytics.extraction.engine import (
     ExportStats,
     Method,
     Progress,
+    deferring,
     incremental_start,
     matching,
 )
@@ -162,9 +163,12 @@ def export(
             incremental=incremental,
         )
         stats = Exporter(client, request, progress=progress, cancel=cancel).run(sink)
+        with deferring(cancel):
+            if cancel is not None and cancel.is_set():
+                raise KeyboardInterrupt("the export was cancelled")
+            sink.commit()
         if cancel is not None and cancel.is_set():
             raise KeyboardInterrupt("the export was cancelled")
-        sink.commit()
     except BaseException:
         if sink is not None:
             sink.close()
