@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -57,6 +58,14 @@ from genesys_analytics.cli.options import (
     '({"rows": [{"user", "userId", ..., "occupancy", "routingIdleMs", ...}], "totals"}).',
 )
 @click.option(
+    "--chart",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.png",
+    help="Also write a stacked bar chart of hours per routing status, per day (when --by "
+    "has day) or per agent, with occupancy above each bar (needs the [charts] extra). "
+    "Example: --by day --chart agents.png",
+)
+@click.option(
     "--method",
     default="auto",
     show_default=True,
@@ -75,6 +84,7 @@ def agents(
     compare_sources: bool,
     time_zone: str,
     fmt: str,
+    chart: Path | None,
     method: str,
     region: str | None,
     base_url: str | None,
@@ -90,6 +100,7 @@ def agents(
       genesys-analytics agents --last 1d --by user,hour --time-zone America/Chicago
       genesys-analytics agents --start 2024-05-01 --end 2024-05-08 --by day --compare
       genesys-analytics agents --last 7d --source details --format csv > agents.csv
+      genesys-analytics agents --last 7d --by day --chart agents-by-day.png
     """
     from genesys_analytics.api.aggregates import zone
     from genesys_analytics.cli.progress import ChunkProgress
@@ -105,22 +116,38 @@ def agents(
 
     by = parse_by(by_text)
     zone(time_zone)  # fail fast on an unknown zone
+    if chart is not None:
+        from genesys_analytics.reports.charts import agents_chart_axis
+
+        axis = agents_chart_axis(by)  # before any request
     interval = resolve_interval(start, end, last)
     with make_client(region, base_url) as client:
-        report = None
+        detailed = aggregated = None
         if source == "details" or compare_sources:
             with ChunkProgress(
                 enabled=ctx.show_progress, stats=client.stats, label="agents"
             ) as bar:
                 statuses = collect_statuses(client, interval, method=method, progress=bar)
-            report = agents_from_details(statuses, interval, by, time_zone)
+            detailed = agents_from_details(statuses, interval, by, time_zone)
         if source == "aggregates" or compare_sources:
             aggregated = agents_from_aggregates(client, interval, by, time_zone)
-            report = compare_agents(report, aggregated) if report is not None else aggregated
-        assert report is not None
+        chosen = detailed if source == "details" else aggregated
+        assert chosen is not None
+        report = chosen
+        if detailed is not None and aggregated is not None:
+            report = compare_agents(detailed, aggregated)
         users = QueueNames.of_users(client) if "user" in by else None
         text = render(report, fmt, users=users)
+        if chart is not None:
+            from genesys_analytics.reports.charts import agent_bars, render_agents_chart
+
+            # --compare charts the --source report: a comparison has no time per status.
+            bars = agent_bars(chosen, users if axis == "user" else None)
+            render_agents_chart(bars, chosen, chart)
     click.echo(text)
+    if chart is not None:
+        empty = " (empty: no routing-status time in the interval)" if bars.empty else ""
+        click.echo(f"chart written to {chart}{empty}", err=True)
 
 
 __all__ = ["agents"]
