@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import orjson
@@ -104,6 +105,8 @@ def _cell(metric: str, value: float | int | None) -> str:
         return _duration(value)
     if value is None:
         return ""
+    if metric.lower().endswith("occupancy"):
+        return f"{value:.1%}"
     if metric == "difference":
         return f"{value:+,}"
     return f"{value:,}"
@@ -124,8 +127,31 @@ def render_csv(report: VolumeReport, names: QueueNames, users: QueueNames | None
     return out.getvalue().rstrip("\n")
 
 
+def _header(metric: str) -> str:
+    """A column's title: ``routingNotRespondingMs`` → ``not responding``,
+    ``presenceOnQueueMs`` → ``presence on queue``."""
+    if metric in LABELS:
+        return LABELS[metric]
+    for kind in ("routing", "presence"):
+        if metric.startswith(kind) and metric.endswith("Ms"):
+            words = " ".join(w.lower() for w in re.findall(r"[A-Z][a-z]*", metric[len(kind) : -2]))
+            return words if kind == "routing" else f"presence {words}"
+    return metric
+
+
+def _is_agents(report: VolumeReport) -> bool:
+    return any(m.lower().endswith("occupancy") for m in report.metrics)
+
+
 def _caption(report: VolumeReport) -> str:
     span = f"{fmt(report.interval.start)} → {fmt(report.interval.end)}"
+    zone = f", time zone {report.time_zone}" if {"day", "hour"} & set(report.by) else ""
+    if _is_agents(report):
+        what = (
+            "time per routing status and presence, clipped to the interval; occupancy = "
+            f"INTERACTING / (INTERACTING + COMMUNICATING + IDLE); source: {report.source}"
+        )
+        return f"{span}{zone}\n{what}"
     if report.source == "details":
         what = "distinct conversations by start; one conversation counts under each of its values"
     elif report.source == "aggregates":
@@ -143,13 +169,15 @@ def render_table(
     from rich.table import Table
 
     title = "Conversations" if report.source == "details" else "Volume"
+    if _is_agents(report):
+        title = "Agents"
     table = Table(
         title=f"{title} by {', '.join(report.by)} ({report.source})", caption=_caption(report)
     )
     for dim in report.by:
         table.add_column(dim)
     for metric in report.metrics:
-        table.add_column(LABELS.get(metric, metric), justify="right")
+        table.add_column(_header(metric), justify="right")
     table.add_column("")  # the bar
     peak = max((abs(r.values.get(report.primary) or 0) for r in report.rows), default=0) or 1
     timeline = {"day", "hour"} & set(report.by)
