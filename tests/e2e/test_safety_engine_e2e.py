@@ -144,8 +144,10 @@ def test_a_job_checkpoints_each_day_it_has_passed(tmp_path: Path) -> None:
             kept = con.execute("select count(*) from _export_chunks").fetchone()
         finally:
             con.close()
-        assert kept is not None and kept[0] == 2
+        # at least the two days logged (one more may land before the kill does)
+        assert kept is not None and kept[0] >= 2
         res = run_cli(args, env, tmp_path)
         assert res.returncode == 0, res.stderr
-        assert "2 already done" in res.stderr
+        done = re.search(r"([\d,]+) already done", res.stderr)
+        assert done and int(done.group(1)) == kept[0]
         assert stored_ids(out, "duckdb") == emu.truth(start, end)["ids"]
