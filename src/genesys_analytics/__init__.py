@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from genesys_analytics.errors import (
@@ -17,6 +16,7 @@ from genesys_analytics.errors import (
     RateLimited,
     ServerError,
 )
+from genesys_analytics.lazy import lazy_names
 
 if TYPE_CHECKING:
     from genesys_analytics.api.client import Client
@@ -37,17 +37,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 
 __all__ = [

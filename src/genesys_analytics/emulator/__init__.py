@@ -11,10 +11,10 @@ The server side (Starlette, uvicorn) loads on first use of ``create_app``,
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 from genesys_analytics.emulator.settings import EmulatorSettings
+from genesys_analytics.lazy import lazy_names
 
 if TYPE_CHECKING:
     from genesys_analytics.emulator.app import create_app
@@ -27,17 +27,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 
 __all__ = ["EmulatorSettings", "RunningEmulator", "create_app", "run_emulator"]

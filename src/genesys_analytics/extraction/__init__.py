@@ -6,8 +6,9 @@ reads the dataset names) does not load DuckDB with the sinks.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from genesys_analytics.lazy import lazy_names
 
 if TYPE_CHECKING:
     from genesys_analytics.extraction.datasets import DATASETS, Dataset
@@ -21,13 +22,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
 
 __all__ = ["DATASETS", "Dataset", "ExportResult", "export"]

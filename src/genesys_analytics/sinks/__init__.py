@@ -6,8 +6,9 @@ the sinks (and DuckDB) on first use, so the CLI can list the formats in ``--help
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Literal, get_args
+
+from genesys_analytics.lazy import lazy_names
 
 Format = Literal["duckdb", "parquet", "jsonl", "csv"]
 FORMATS: tuple[str, ...] = get_args(Format)
@@ -23,12 +24,10 @@ if TYPE_CHECKING:
     from genesys_analytics.sinks.files import Sink, open_sink
 
 
-def __getattr__(name: str) -> object:
-    if name not in ("Sink", "open_sink"):
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module("genesys_analytics.sinks.files"), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_names(
+    globals(),
+    {"Sink": "genesys_analytics.sinks.files", "open_sink": "genesys_analytics.sinks.files"},
+)
 
 
 __all__ = ["DEFAULT_OUT", "FORMATS", "Format", "Sink", "open_sink"]
