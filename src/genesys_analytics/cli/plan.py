@@ -8,8 +8,9 @@ from typing import Any
 
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import ConfigError
+from genesys_analytics.extraction.checkpoints import incremental_start, matching
 from genesys_analytics.extraction.datasets import resolve
-from genesys_analytics.extraction.engine import ExportRequest, incremental_start, matching
+from genesys_analytics.extraction.engine import ExportRequest
 from genesys_analytics.extraction.estimate import estimate
 from genesys_analytics.sinks.files import staging_path
 from genesys_analytics.sinks.store import Checkpoints

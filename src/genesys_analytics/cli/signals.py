@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from genesys_analytics.extraction.engine import StopSignal
+from genesys_analytics.extraction.stop import StopSignal
 
 
 @contextmanager

@@ -16,7 +16,6 @@ have.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import threading
@@ -29,12 +28,12 @@ from typing import Any, Literal, Protocol
 from genesys_analytics.api.paging import ResultCapExceeded
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import (
-    GenesysError,
     IncompleteExport,
     JobFailed,
     PaginationError,
     ServerError,
 )
+from genesys_analytics.extraction.checkpoints import covered, matching
 from genesys_analytics.extraction.datasets import CONVERSATIONS, Dataset
 from genesys_analytics.extraction.fetch import (
     MIN_SPLIT,
@@ -48,43 +47,13 @@ from genesys_analytics.extraction.fetch import (
     fetch_snapshot,
 )
 from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining, split_chunk
-from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
+from genesys_analytics.extraction.stop import deferring
+from genesys_analytics.timeutil import UTC, Interval, fmt
 
 log = logging.getLogger(__name__)
 
 Method = Literal["auto", "query", "job"]
 CHUNK_ATTEMPTS = 3
-
-
-class StopSignal(threading.Event):
-    """A stop request that knows when it must wait for a safe point.
-
-    While ``deferred`` (the writer is between two writes into the sink), a stop is only
-    recorded and the run stops at the next safe point. Otherwise (logging in, planning)
-    the caller may stop at once: nothing is being written. A SIGINT handler reads it.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.deferred = False
-
-    @contextlib.contextmanager
-    def deferring(self) -> Iterator[None]:
-        self.deferred = True
-        try:
-            yield
-        finally:
-            self.deferred = False
-
-
-@contextlib.contextmanager
-def deferring(cancel: threading.Event | None) -> Iterator[None]:
-    """While writing: a ``StopSignal`` waits for a safe point (any other event always does)."""
-    if isinstance(cancel, StopSignal):
-        with cancel.deferring():
-            yield
-    else:
-        yield
 
 
 class Checkpointed(Protocol):
@@ -152,40 +121,6 @@ class _NoProgress:
         pass
 
 
-def matching(done: dict[str, dict[str, Any]], filters: Filters) -> dict[str, dict[str, Any]]:
-    """The checkpoints of exports with exactly these filters (they mean other data)."""
-    wanted = filters.as_meta()
-    return {key: meta for key, meta in done.items() if meta.get("filters", {}) == wanted}
-
-
-def _covered(done: dict[str, dict[str, Any]]) -> list[Interval]:
-    spans = []
-    for meta in done.values():
-        if meta.get("live"):
-            continue
-        try:
-            spans.append(Interval.of(meta["start"], meta["end"]))
-        except (KeyError, GenesysError):
-            continue
-    return sorted(spans)
-
-
-def incremental_start(done: dict[str, dict[str, Any]]) -> datetime | None:
-    """Where an incremental run continues: the end of the complete stretch of checkpoints.
-
-    That is the first point after the earliest checkpoint that no finished, non-live chunk
-    covers: a live chunk (read again) or a hole left by a run interrupted without
-    ``--resume`` (chunks finish out of order), else the end of the last chunk.
-    """
-    covered = _covered(done)
-    if not covered:
-        live = [parse_instant(m["start"]) for m in done.values() if "start" in m]
-        return min(live) if live else None
-    last = max(span.end for span in covered)
-    holes = remaining(Interval(covered[0].start, last), covered)
-    return holes[0].start if holes else last
-
-
 class Exporter:
     """Runs one export of ``request.interval`` from ``client`` into ``sink``."""
 
@@ -218,11 +153,11 @@ class Exporter:
         for dataset in req.datasets:
             pieces = [req.interval]
             if req.resume or req.incremental:
-                covered = _covered(matching(sink.done_chunks(dataset.name), req.filters))
-                pieces = remaining(req.interval, covered)
+                spans = covered(matching(sink.done_chunks(dataset.name), req.filters))
+                pieces = remaining(req.interval, spans)
                 self.stats.chunks_skipped += sum(
                     1
-                    for span in covered
+                    for span in spans
                     if span.start < req.interval.end and span.end > req.interval.start
                 )
             if dataset.snapshot:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import ConfigError
+from genesys_analytics.extraction.checkpoints import incremental_start, matching
 from genesys_analytics.extraction.datasets import Dataset, resolve
 from genesys_analytics.extraction.engine import (
     Exporter,
@@ -34,11 +35,9 @@ from genesys_analytics.extraction.engine import (
     ExportStats,
     Method,
     Progress,
-    deferring,
-    incremental_start,
-    matching,
 )
 from genesys_analytics.extraction.fetch import ExportClient
+from genesys_analytics.extraction.stop import deferring
 from genesys_analytics.sinks import DEFAULT_OUT, FORMATS, Sink, open_sink
 from genesys_analytics.sinks.paths import Target, check_target
 from genesys_analytics.sinks.staging import remove_unused_store, staged_export

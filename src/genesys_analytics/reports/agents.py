@@ -27,6 +27,7 @@ from typing import Any
 from genesys_analytics.api.aggregates import AggregateQuery, Duration, run, zone
 from genesys_analytics.api.granularity import Granularity, bucket_edges
 from genesys_analytics.errors import ConfigError
+from genesys_analytics.extraction.collector import Collector
 from genesys_analytics.reports.model import Key, VolumeReport, VolumeRow, sort_key
 from genesys_analytics.timeutil import UTC, Interval, parse_instant
 
@@ -80,7 +81,7 @@ class Status:
     end: datetime | None
 
 
-class StatusCollector:
+class StatusCollector(Collector):
     """A sink for the export engine that keeps :class:`Status` per record key."""
 
     def __init__(self) -> None:
@@ -103,15 +104,6 @@ class StatusCollector:
             )
             n += 1
         return n
-
-    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
-        pass
-
-    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
-        return {}
-
-    def begin_snapshot(self, dataset: str) -> None:
-        raise TypeError("agent reports read user details only")
 
 
 def collect_statuses(

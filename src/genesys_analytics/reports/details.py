@@ -27,6 +27,7 @@ from typing import Any
 
 from genesys_analytics.api.aggregates import zone
 from genesys_analytics.api.queries import Filters
+from genesys_analytics.extraction.collector import Collector
 from genesys_analytics.reports.model import (
     Key,
     Volume,
@@ -96,7 +97,7 @@ def facts_of(conv: Mapping[str, Any]) -> Facts:
     )
 
 
-class FactsCollector:
+class FactsCollector(Collector):
     """A sink for the export engine that keeps :class:`Facts` per conversation id."""
 
     def __init__(self) -> None:
@@ -108,15 +109,6 @@ class FactsCollector:
             self.facts[conv["conversationId"]] = facts_of(conv)  # newer copy wins
             n += 1
         return n
-
-    def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
-        pass
-
-    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
-        return {}
-
-    def begin_snapshot(self, dataset: str) -> None:
-        raise TypeError("volume reports read conversations only")
 
 
 def keys_of(f: Facts, by: Sequence[str], time_zone: str | None = None) -> set[Key]:
