@@ -12,8 +12,9 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Two workers (the CI machine has two cores); a module's tests share one worker and its fixtures.
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 demo: $(STAMP)
 	$(BIN)/genesys-analytics demo
