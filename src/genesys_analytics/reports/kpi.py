@@ -135,12 +135,13 @@ class Names:
         return cls(queue_names, _by_id(users), {**SYSTEM_WRAPUPS, **_by_id(wrapups)}, targets)
 
     @classmethod
-    def of(cls, client: Any) -> Names:
-        """Read the three lists through ``client`` (every user state: leavers keep names)."""
+    def of(cls, client: Any, *, users: bool = True, wrapups: bool = True) -> Names:
+        """Read the lists through ``client``: queues always (the service-level targets),
+        users (every state: leavers keep names) and wrap-up codes when asked for."""
         return cls.from_lists(
             client.queues(page_size=500),
-            client.users(state="any", page_size=500),
-            client.wrapup_codes(page_size=500),
+            client.users(state="any", page_size=500) if users else (),
+            client.wrapup_codes(page_size=500) if wrapups else (),
         )
 
     def target(self, queue_id: str | None, media: str | None) -> int | None:
