@@ -1,12 +1,14 @@
 """The dlt source end to end: emulator → engine → dlt → duckdb, filesystem (Delta) and Postgres.
 
-Two emulators with one seed stand for one org seen at two moments: ``later`` is ``first``
-a day on, so it holds every conversation of ``first`` (the ongoing ones now closed, some
-open statuses now ended) and a day more. A first ``pipeline.run`` against ``first`` must
-load exactly what a fresh export of ``first`` holds (and the emulator's truth); a second
-run of the same pipeline against ``later`` continues from the state, re-reads only its
-lookback, and must leave the warehouse equal to a fresh export of ``later``: the new rows
-added, the changed ones updated, nothing twice.
+One emulator with late data (some conversations are served stale, then revised: a wrap-up
+code added, a metric corrected) is read by a first ``pipeline.run``; then its "now" moves
+on a day (ongoing conversations and open statuses close, revisions land, a day of new
+data appears) and a second run of the same pipeline continues from dlt's state,
+re-reading the default 72 h lookback. After each run the warehouse must equal a fresh
+export of the same interval by our own ``export()`` (every column of every table) and
+the emulator's truth (the keys of each dataset, and the latest content of every
+conversation and status record): the new rows added, the changed ones updated, nothing
+twice.
 """
 
 from __future__ import annotations
@@ -28,47 +30,42 @@ from genesys_analytics import Client, export
 from genesys_analytics.dlt import genesys_source
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.extraction.datasets import DATASETS
-from genesys_analytics.sinks.schema import SCHEMA, Table
+from genesys_analytics.sinks.schema import Table
 from genesys_analytics.timeutil import fmt, parse_instant
 
 from .conftest import NOW
 from .postgres_server import postgres_bin, running_postgres
 
 FIRST_NOW, LATER_NOW = NOW, NOW + timedelta(days=1)
-START = datetime(2024, 5, 13, tzinfo=NOW.tzinfo)
-LOOKBACK = timedelta(hours=48)
-SEED, PER_DAY = 5, 40
+START = datetime(2024, 5, 12, tzinfo=NOW.tzinfo)  # the emulator's first day
+LOOKBACK = timedelta(hours=72)  # the default: revisions land up to 60 h after a start
 TABLES: list[Table] = [t for d in DATASETS.values() for t in d.storage.tables]
 Rows = dict[str, list[tuple[Any, ...]]]
 
 
-def settings(now: datetime, days: int) -> EmulatorSettings:
-    return EmulatorSettings(seed=SEED, days=days, per_day=PER_DAY, now=now, rate_limit=(6000, 60))
-
-
-@pytest.fixture(scope="module")
-def emulators() -> Iterator[tuple[Any, Any]]:
-    with (
-        run_emulator(settings(FIRST_NOW, 3)) as first,
-        run_emulator(settings(LATER_NOW, 4)) as later,
-    ):
-        yield first, later
+@pytest.fixture
+def emulator() -> Iterator[Any]:
+    """Its own per test: its "now" only moves forward."""
+    settings = EmulatorSettings(
+        seed=5, days=4, per_day=40, now=FIRST_NOW, late_data=0.3, rate_limit=(6000, 60)
+    )
+    with run_emulator(settings) as emu:
+        yield emu
 
 
 def client_of(emu: Any) -> Client:
     return Client(emu.client_id, emu.client_secret, base_url=emu.base_url)
 
 
-@pytest.fixture(scope="module")
-def fresh(emulators: tuple[Any, Any], tmp_path_factory: pytest.TempPathFactory) -> list[Rows]:
-    """Every table of a fresh full export of each emulator, by our own ``export()``."""
-    out = []
-    for emu in emulators:
-        path = tmp_path_factory.mktemp("fresh") / "fresh.duckdb"
-        with client_of(emu) as client:
-            export(client, START, emu.now, out=path, datasets="all", method="query")
-        out.append(duckdb_reader(path, "main")(set(SCHEMA)))
-    return out
+def fresh_export(emu: Any, end: datetime, datasets: list[str], out: Path) -> Rows:
+    """Every table of a fresh export of ``[START, end)`` by our own ``export()``."""
+    with client_of(emu) as client:
+        export(client, START, end, out=out, datasets=datasets, method="query")
+    return duckdb_reader(out, "main")(names_of(datasets))
+
+
+def names_of(datasets: list[str]) -> set[str]:
+    return {t.name for d in datasets for t in DATASETS[d].storage.tables}
 
 
 # -- reading a warehouse back, in one shape whatever the destination -------------------
@@ -180,17 +177,27 @@ LISTS = {
 
 
 def assert_truth(emu: Any, rows: Rows, end: datetime, datasets: list[str]) -> None:
-    """The keys of each dataset are the emulator's truth over ``[START, end)``."""
-    ids = sorted(r[0] for r in rows["conversations"])
-    assert ids == emu.truth(START, end)["ids"]
-    statuses = emu.truth(START, end, dataset="user-details")
+    """Each dataset is the emulator's truth over ``[START, end)``: keys and latest content."""
+    truth = emu.truth(START, end, content=True)
+    assert sorted(r[0] for r in rows["conversations"]) == truth["ids"]
+    raw = {r[0]: json.loads(r[-1]) for r in rows["conversations"]}
+    assert raw == truth["conversations"], "every conversation as the service has it now"
+    statuses = emu.truth(START, end, dataset="user-details", content=True)
     for table, kind in (("user_presence", "presence"), ("user_routing_status", "routing")):
         got = sorted([r[1], r[2]] for r in rows[table])  # user_id, start_time
         assert got == sorted(statuses[kind]), table
+    records = [json.loads(r[-1]) for t in ("user_presence", "user_routing_status") for r in rows[t]]
+    for record in records:
+        del record["recordKey"]
+    assert sorted(records, key=_status_key) == sorted(statuses["records"], key=_status_key)
     for dataset, table in LISTS.items():
         if dataset in datasets:
             got = sorted(r[0] for r in rows[table] if not str(r[0]).startswith("ININ-"))
             assert got == sorted(emu.truth(dataset=dataset)["ids"]), dataset
+
+
+def _status_key(record: dict[str, Any]) -> tuple[str, str, str]:
+    return record["userId"], record["kind"], record["startTime"]
 
 
 #: Every dataset into DuckDB; into the others, a time-based dataset of each kind and a list
@@ -214,23 +221,16 @@ def destination_of(kind: str, home: Path, postgres: Callable[[], str]) -> tuple[
     return dlt.destinations.postgres(url), None, postgres_reader(url)
 
 
-def only(rows: Rows, datasets: list[str]) -> Rows:
-    names = {t.name for d in datasets for t in DATASETS[d].storage.tables}
-    return {name: r for name, r in rows.items() if name in names}
-
-
 @pytest.mark.parametrize("kind", ["duckdb", "filesystem", "postgres"])
 def test_loads_the_truth_then_adds_and_updates_exactly_what_changed(
     kind: str,
-    emulators: tuple[Any, Any],
-    fresh: list[Rows],
+    emulator: Any,
     dlt_home: Path,
     request: pytest.FixtureRequest,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    first, later = emulators
     datasets = DATASETS_INTO[kind]
-    names = {t.name for d in datasets for t in DATASETS[d].storage.tables}
+    names = names_of(datasets)
     destination, table_format, reader = destination_of(
         kind, dlt_home, lambda: request.getfixturevalue("postgres_url")
     )
@@ -241,41 +241,42 @@ def test_loads_the_truth_then_adds_and_updates_exactly_what_changed(
         pipelines_dir=str(dlt_home / "pipelines"),
     )
 
-    def run(emu: Any, client: Client | None) -> None:
+    def run(end: datetime, client: Client | None) -> None:
         source = genesys_source(
             start=fmt(START),
-            end=emu.now,
+            end=end,
             datasets=datasets,
             client=client,
-            lookback="48h",
             method="query",
             table_format=table_format,
         )
         pipeline.run(source)
 
     # First run: credentials from the environment, as the CLI takes them.
-    monkeypatch.setenv("GENESYS_CLIENT_ID", first.client_id)
-    monkeypatch.setenv("GENESYS_CLIENT_SECRET", first.client_secret)
-    monkeypatch.setenv("GENESYS_BASE_URL", first.base_url)
-    run(first, None)
+    monkeypatch.setenv("GENESYS_CLIENT_ID", emulator.client_id)
+    monkeypatch.setenv("GENESYS_CLIENT_SECRET", emulator.client_secret)
+    monkeypatch.setenv("GENESYS_BASE_URL", emulator.base_url)
+    run(FIRST_NOW, None)
     loaded = reader(names)
-    assert loaded == only(fresh[0], datasets)
-    assert_truth(first, loaded, FIRST_NOW, datasets)
+    assert loaded == fresh_export(emulator, FIRST_NOW, datasets, dlt_home / "first.duckdb")
+    assert_truth(emulator, loaded, FIRST_NOW, datasets)
     before = {r[0]: r for r in loaded["conversations"]}
-    assert any(r[3] for r in before.values()), "some conversations are ongoing"
     state = pipeline.state["sources"]["genesys"]["resources"]["conversations"]
     assert parse_instant(state["resume_from"]) == FIRST_NOW
 
-    # Second run, a day later: a client argument this time.
-    with client_of(later) as client:
-        run(later, client)
+    # A day later (a client argument this time): the same org, revised and grown.
+    assert emulator.set_now(advance="1d") == LATER_NOW
+    with client_of(emulator) as client:
+        run(LATER_NOW, client)
     loaded = reader(names)
-    assert loaded == only(fresh[1], datasets)
-    assert_truth(later, loaded, LATER_NOW, datasets)
+    assert loaded == fresh_export(emulator, LATER_NOW, datasets, dlt_home / "later.duckdb")
+    assert_truth(emulator, loaded, LATER_NOW, datasets)
     after = {r[0]: r for r in loaded["conversations"]}
     assert set(after) > set(before), "the second run added the new conversations"
-    closed = [k for k, r in before.items() if r[3] and not after[k][3]]
+    closed = [k for k, r in before.items() if r[3] and not after[k][3]]  # ongoing
     assert closed, "conversations ongoing at the first run were updated in place: closed"
+    revised = [k for k, r in before.items() if not r[3] and after[k] != r]
+    assert revised, "finished conversations revised late were updated in place"
     for resource in ("conversations", "user_details"):
         state = pipeline.state["sources"]["genesys"]["resources"][resource]
         assert state["last_read"] == f"{fmt(FIRST_NOW - LOOKBACK)}/{fmt(LATER_NOW)}", resource
