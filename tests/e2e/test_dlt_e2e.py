@@ -209,75 +209,81 @@ DATASETS_INTO = {
 }
 
 
-def destination_of(kind: str, home: Path, postgres: Callable[[], str]) -> tuple[Any, Any, Any]:
-    """(dlt destination, table_format, reader of what it holds)."""
-    if kind == "duckdb":
-        path = home / "warehouse.duckdb"
-        return dlt.destinations.duckdb(str(path)), None, duckdb_reader(path)
-    if kind == "filesystem":
-        lake = home / "lake"
-        return dlt.destinations.filesystem(lake.as_uri()), "delta", delta_reader(lake)
-    url = postgres()
-    return dlt.destinations.postgres(url), None, postgres_reader(url)
+class Warehouse:
+    """One destination, its dlt pipeline and a reader of what it holds."""
 
+    def __init__(self, kind: str, home: Path, postgres_url: str) -> None:
+        self.kind = kind
+        self.datasets = DATASETS_INTO[kind]
+        self.table_format: str | None = None
+        if kind == "duckdb":
+            destination: Any = dlt.destinations.duckdb(str(home / "warehouse.duckdb"))
+            self.reader = duckdb_reader(home / "warehouse.duckdb")
+        elif kind == "filesystem":
+            destination = dlt.destinations.filesystem((home / "lake").as_uri())
+            self.reader, self.table_format = delta_reader(home / "lake"), "delta"
+        else:
+            destination = dlt.destinations.postgres(postgres_url)
+            self.reader = postgres_reader(postgres_url)
+        self.pipeline = dlt.pipeline(
+            pipeline_name=f"genesys_{kind}",
+            destination=destination,
+            dataset_name="genesys",
+            pipelines_dir=str(home / "pipelines"),
+        )
 
-@pytest.mark.parametrize("kind", ["duckdb", "filesystem", "postgres"])
-def test_loads_the_truth_then_adds_and_updates_exactly_what_changed(
-    kind: str,
-    emulator: Any,
-    dlt_home: Path,
-    request: pytest.FixtureRequest,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    datasets = DATASETS_INTO[kind]
-    names = names_of(datasets)
-    destination, table_format, reader = destination_of(
-        kind, dlt_home, lambda: request.getfixturevalue("postgres_url")
-    )
-    pipeline = dlt.pipeline(
-        pipeline_name=f"genesys_{kind}",
-        destination=destination,
-        dataset_name="genesys",
-        pipelines_dir=str(dlt_home / "pipelines"),
-    )
-
-    def run(end: datetime, client: Client | None) -> None:
+    def run(self, end: datetime, client: Client | None) -> Rows:
         source = genesys_source(
             start=fmt(START),
             end=end,
-            datasets=datasets,
+            datasets=self.datasets,
             client=client,
             method="query",
-            table_format=table_format,
+            table_format=self.table_format,
         )
-        pipeline.run(source)
+        self.pipeline.run(source)
+        return self.reader(names_of(self.datasets))
 
-    # First run: credentials from the environment, as the CLI takes them.
+    def state(self, resource: str) -> dict[str, Any]:
+        state: dict[str, Any] = self.pipeline.state["sources"]["genesys"]["resources"][resource]
+        return state
+
+
+def test_three_destinations_load_the_truth_then_add_and_update_exactly_what_changed(
+    emulator: Any, dlt_home: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    warehouses = [Warehouse(k, dlt_home, postgres_url) for k in DATASETS_INTO]
+
+    # First runs: credentials from the environment, as the CLI takes them.
     monkeypatch.setenv("GENESYS_CLIENT_ID", emulator.client_id)
     monkeypatch.setenv("GENESYS_CLIENT_SECRET", emulator.client_secret)
     monkeypatch.setenv("GENESYS_BASE_URL", emulator.base_url)
-    run(FIRST_NOW, None)
-    loaded = reader(names)
-    assert loaded == fresh_export(emulator, FIRST_NOW, datasets, dlt_home / "first.duckdb")
-    assert_truth(emulator, loaded, FIRST_NOW, datasets)
-    before = {r[0]: r for r in loaded["conversations"]}
-    state = pipeline.state["sources"]["genesys"]["resources"]["conversations"]
-    assert parse_instant(state["resume_from"]) == FIRST_NOW
+    first = {w.kind: w.run(FIRST_NOW, None) for w in warehouses}
+    fresh = fresh_export(emulator, FIRST_NOW, list(DATASETS), dlt_home / "first.duckdb")
+    for w in warehouses:
+        loaded = first[w.kind]
+        assert loaded == {name: fresh[name] for name in loaded}, w.kind
+        assert_truth(emulator, loaded, FIRST_NOW, w.datasets)
+        assert parse_instant(w.state("conversations")["resume_from"]) == FIRST_NOW, w.kind
+    assert any(r[3] for r in first["duckdb"]["conversations"]), "some are ongoing"  # ongoing
 
     # A day later (a client argument this time): the same org, revised and grown.
     assert emulator.set_now(advance="1d") == LATER_NOW
     with client_of(emulator) as client:
-        run(LATER_NOW, client)
-    loaded = reader(names)
-    assert loaded == fresh_export(emulator, LATER_NOW, datasets, dlt_home / "later.duckdb")
-    assert_truth(emulator, loaded, LATER_NOW, datasets)
-    after = {r[0]: r for r in loaded["conversations"]}
-    assert set(after) > set(before), "the second run added the new conversations"
-    closed = [k for k, r in before.items() if r[3] and not after[k][3]]  # ongoing
-    assert closed, "conversations ongoing at the first run were updated in place: closed"
-    revised = [k for k, r in before.items() if not r[3] and after[k] != r]
-    assert revised, "finished conversations revised late were updated in place"
-    for resource in ("conversations", "user_details"):
-        state = pipeline.state["sources"]["genesys"]["resources"][resource]
-        assert state["last_read"] == f"{fmt(FIRST_NOW - LOOKBACK)}/{fmt(LATER_NOW)}", resource
-        assert parse_instant(state["resume_from"]) == LATER_NOW
+        later = {w.kind: w.run(LATER_NOW, client) for w in warehouses}
+    fresh = fresh_export(emulator, LATER_NOW, list(DATASETS), dlt_home / "later.duckdb")
+    for w in warehouses:
+        loaded = later[w.kind]
+        assert loaded == {name: fresh[name] for name in loaded}, w.kind
+        assert_truth(emulator, loaded, LATER_NOW, w.datasets)
+        before = {r[0]: r for r in first[w.kind]["conversations"]}
+        after = {r[0]: r for r in loaded["conversations"]}
+        assert set(after) > set(before), f"{w.kind}: the second run added new conversations"
+        closed = [k for k, r in before.items() if r[3] and not after[k][3]]
+        assert closed, f"{w.kind}: conversations ongoing at the first run were closed in place"
+        revised = [k for k, r in before.items() if not r[3] and after[k] != r]
+        assert revised, f"{w.kind}: finished conversations revised late were updated in place"
+        for resource in ("conversations", "user_details"):
+            state = w.state(resource)
+            assert state["last_read"] == f"{fmt(FIRST_NOW - LOOKBACK)}/{fmt(LATER_NOW)}"
+            assert parse_instant(state["resume_from"]) == LATER_NOW

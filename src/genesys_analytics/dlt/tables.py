@@ -32,7 +32,7 @@ from genesys_analytics.extraction.datasets import Dataset
 from genesys_analytics.sinks.schema import Column, Table
 
 #: Rows per Arrow batch handed to dlt.
-BATCH_ROWS = 10_000
+BATCH_ROWS = 2_000
 
 
 def table_hints(dataset: Dataset, table: Table, *, table_format: str | None) -> dict[str, Any]:
