@@ -249,6 +249,7 @@ class Warehouse:
         return state
 
 
+@pytest.mark.timeout(300)  # ~40 s on an idle machine; two cores shared with others take longer
 def test_three_destinations_load_the_truth_then_add_and_update_exactly_what_changed(
     emulator: Any, dlt_home: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
