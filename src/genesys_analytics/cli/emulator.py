@@ -30,6 +30,7 @@ def _settings(
     rate_limit: str | None,
     fault: tuple[str, ...],
     fault_seed: int,
+    late_data: float = 0.0,
 ) -> EmulatorSettings:
     from genesys_analytics.emulator.settings import (
         EmulatorSettings,
@@ -46,6 +47,7 @@ def _settings(
         port=port,
         faults=dict(parse_fault(f) for f in fault),
         fault_seed=fault_seed,
+        late_data=late_data,
         pause_gc=True,  # this process is the emulator: generating a day may pause its GC
     )
     if rate_limit:
@@ -69,6 +71,14 @@ def _settings(
     "job-expiry, token-expiry, quota. Repeatable.",
 )
 @click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of the faults.")
+@click.option(
+    "--late-data",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of conversations revised 1-60 h after they start (late data); "
+    'POST /_emulator/now {"advance": "1d"} moves now on.',
+)
 def emulator(
     port: int,
     host: str,
@@ -79,6 +89,7 @@ def emulator(
     rate_limit: str | None,
     fault: tuple[str, ...],
     fault_seed: int,
+    late_data: float,
 ) -> None:
     """Serve a local Genesys Cloud analytics API with seeded data.
 
@@ -88,7 +99,9 @@ def emulator(
     from genesys_analytics.emulator.server import bind_socket, describe, make_server
 
     try:
-        settings = _settings(port, host, seed, days, per_day, now, rate_limit, fault, fault_seed)
+        settings = _settings(
+            port, host, seed, days, per_day, now, rate_limit, fault, fault_seed, late_data
+        )
     except ConfigError as err:
         raise click.UsageError(err.message) from None
     app = create_app(settings)
@@ -105,6 +118,7 @@ def emulator(
         f"  token:  curl -u {running.client_id}:{running.client_secret} "
         f"-d grant_type=client_credentials {running.base_url}/oauth/token",
         f"  truth:  {running.base_url}/_emulator/truth?start=ISO&end=ISO",
+        f'  later:  curl -d \'{{"advance": "1d"}}\' {running.base_url}/_emulator/now',
         f"  faults: {dict(settings.faults) or 'none'}   rate limit: "
         f"{settings.rate_limit[0]}/{settings.rate_limit[1]:g}s",
         "  Ctrl-C to stop.",

@@ -61,6 +61,7 @@ ROUTES = [
     Route(routes_lists.PRESENCE_PATH, routes_lists.presence_definitions, methods=["GET"]),
     Route("/_emulator/truth", routes_misc.truth, methods=["GET"]),
     Route("/_emulator/stats", routes_misc.stats, methods=["GET"]),
+    Route("/_emulator/now", routes_misc.set_now, methods=["POST"]),
 ]
 
 

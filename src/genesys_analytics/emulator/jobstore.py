@@ -42,7 +42,7 @@ class JobStore:
         max_concurrent: int,
     ) -> None:
         self._clock = clock
-        self._wall = wall
+        self.wall = wall
         self.run_seconds = run_seconds
         self.results_ttl = results_ttl
         self.max_concurrent = max_concurrent
@@ -95,16 +95,16 @@ class JobStore:
     def status(self, job: Job) -> dict[str, Any]:
         state = self.state(job)
         done_at = job.submitted_at + self.run_seconds
-        body: dict[str, Any] = {"state": state, "submissionDate": fmt(self._wall(job.submitted_at))}
+        body: dict[str, Any] = {"state": state, "submissionDate": fmt(self.wall(job.submitted_at))}
         if state not in RUNNING:
-            body["completionDate"] = fmt(self._wall(done_at))
+            body["completionDate"] = fmt(self.wall(done_at))
         if state == "FAILED":
             body["errorMessage"] = (
                 "The analytics job failed while gathering results; submit it again."
             )
         elif state in ("FULFILLED", "EXPIRED"):
             expires = done_at if job.expires_early else done_at + self.results_ttl
-            body["expirationDate"] = fmt(self._wall(expires))
+            body["expirationDate"] = fmt(self.wall(expires))
         return body
 
     def require_fulfilled(self, job: Job) -> None:

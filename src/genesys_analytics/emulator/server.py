@@ -41,13 +41,18 @@ class RunningEmulator:
         end: str | datetime | None = None,
         *,
         dataset: str | None = None,
+        content: bool = False,
     ) -> dict[str, Any]:
         """What an exact export holds. Without ``dataset``: the ids (and counts by mediaType)
         of conversations started in [start, end). ``user-details``: ``{"presence":
         [[userId, startTime], ...], "routing": [...]}`` of records started in [start, end).
         ``users``, ``queues``, ``wrapup-codes``, ``divisions``, ``presence-definitions``:
-        ``{"ids": [...]}`` (users of every state; no start or end needed)."""
-        params: dict[str, str] = {}
+        ``{"ids": [...]}`` (users of every state; no start or end needed).
+
+        ``content=True`` adds the latest content: for conversations ``conversations`` (id ->
+        the details-query JSON) and ``sha256`` (id -> hash of its canonical JSON); for user
+        details ``records`` (``{userId, kind, startTime, endTime?, status...}``)."""
+        params: dict[str, str] = {"content": "1"} if content else {}
         if start is not None:
             params["start"] = fmt(parse_instant(start))
         if end is not None:
@@ -58,6 +63,14 @@ class RunningEmulator:
         response.raise_for_status()
         result: dict[str, Any] = response.json()
         return result
+
+    def set_now(self, now: str | datetime | None = None, *, advance: str | None = None) -> datetime:
+        """Move the emulator's "now" forward to ``now``, or by ``advance`` (e.g. ``"1d"``);
+        returns the new now. (``self.now`` stays the now it started with.)"""
+        body = {"now": fmt(parse_instant(now))} if now is not None else {"advance": advance}
+        response = httpx.post(f"{self.base_url}/_emulator/now", json=body, timeout=60)
+        response.raise_for_status()
+        return parse_instant(response.json()["now"])
 
     def startup_line(self) -> dict[str, str]:
         return {

@@ -44,6 +44,11 @@ class EmulatorSettings:
     days: int = 14
     per_day: int = 500
     now: datetime | None = None
+    # Late data (decisions.md §9): the share of conversations Genesys revises after first
+    # serving them (a wrap-up code added or a metric corrected, 1 h to 60 h after they
+    # start); 0 = none. ``POST /_emulator/now`` moves "now" on, so revisions land, ongoing
+    # conversations and open status records close, and new days appear (data/late.py).
+    late_data: float = 0.0
     host: str = "127.0.0.1"
     port: int = 0
     client_id: str = DEMO_CLIENT_ID
@@ -89,6 +94,8 @@ class EmulatorSettings:
         count, seconds = self.rate_limit
         if count < 1 or seconds <= 0:
             raise ConfigError("rate_limit must be (N >= 1, SECONDS > 0).")
+        if not 0.0 <= self.late_data <= 1.0:
+            raise ConfigError(f"late_data is a share between 0 and 1, not {self.late_data}.")
         object.__setattr__(self, "faults", MappingProxyType(dict(self.faults)))
         if self.now is not None:
             object.__setattr__(self, "now", parse_instant(self.now))

@@ -59,7 +59,13 @@ class EmulatorState:
         self.clock: Clock = clock or time.monotonic
         self.now: datetime = settings.resolved_now()
         self.org = Org(
-            OrgSpec(seed=settings.seed, days=settings.days, per_day=settings.per_day, now=self.now),
+            OrgSpec(
+                seed=settings.seed,
+                days=settings.days,
+                per_day=settings.per_day,
+                now=self.now,
+                late_data=settings.late_data,
+            ),
             pause_gc=settings.pause_gc,
         )
         self.counters: Counter[str] = Counter()
@@ -75,7 +81,7 @@ class EmulatorState:
             max_concurrent=settings.max_concurrent_jobs,
         )
         self.query_cache = QueryCache(self.clock, settings.query_cache_seconds)
-        self.generation = 0  # bumped whenever drift adds a conversation
+        self.generation = 0  # bumped whenever the data changes (drift, a later now)
 
     @property
     def availability(self) -> datetime:
@@ -94,6 +100,21 @@ class EmulatorState:
     def conversation_added(self) -> None:
         self.generation += 1
         self.query_cache.clear()
+
+    def advance(self, now: datetime) -> None:
+        """Move "now" on to ``now``: the same org, later (see ``Org.advanced``).
+
+        New conversations and status records appear up to ``now``, ongoing ones run on (and
+        may end), late revisions due by ``now`` land. Jobs keep running on the new wall time.
+        """
+        if now < self.now:
+            raise ValueError(f"now can only move forward: {now} is before {self.now}")
+        self.org = self.org.advanced(now)
+        self.now = now
+        self.wall = wall_clock(now, self.clock)
+        self.jobs.wall = self.wall
+        self.conversation_added()
+        self.counters["now_advanced"] += 1
 
     @property
     def faults_injected(self) -> dict[str, int]:

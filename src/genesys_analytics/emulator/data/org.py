@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from genesys_analytics.emulator.data.late import revision_of, served
 from genesys_analytics.emulator.data.pieces import (
     DRIFT_BASE,
     HOUR,
@@ -104,6 +105,7 @@ class OrgSpec:
     days: int = 14  # days of history, ending with the day of ``now``
     per_day: int = 500  # mean conversations a day; weekday and hour patterns vary it
     now: datetime = field(default=datetime(2024, 5, 15, 12, 0, tzinfo=UTC))
+    late_data: float = 0.0  # share of conversations revised after first served (late.py)
 
 
 def day_rng(seed: int, d: date, salt: int = 0) -> random.Random:
@@ -119,14 +121,28 @@ class Org:
 
     ``pause_gc=True`` generates days under :func:`_gc_paused`, which changes the garbage
     collector of the whole process: only for an emulator that is its own process.
+
+    ``now`` (default ``spec.now``, never before it) is the org's present: ``spec.now``
+    fixes the history (its first day and the roster), ``now`` what has happened so far.
+    So ``advanced(later)`` is the same org some time later: the same conversations and
+    records, new ones up to the later ``now``, the ongoing ones run on, revisions landed.
     """
 
-    def __init__(self, spec: OrgSpec, *, cache_days: int = 4, pause_gc: bool = False) -> None:
+    def __init__(
+        self,
+        spec: OrgSpec,
+        *,
+        cache_days: int = 4,
+        pause_gc: bool = False,
+        now: datetime | None = None,
+    ) -> None:
         self.spec = spec
         self._pause_gc = pause_gc
-        self.now = spec.now.astimezone(UTC)
+        self.now = (now or spec.now).astimezone(UTC)
+        if self.now < spec.now:
+            raise ValueError(f"an org's now ({self.now}) cannot be before its spec's {spec.now}")
         self.last_day = self.now.date()
-        self.first_day = self.last_day - timedelta(days=spec.days - 1)
+        self.first_day = spec.now.astimezone(UTC).date() - timedelta(days=spec.days - 1)
         self.max_lifetime = timedelta(milliseconds=MAX_LIFETIME_MS)
         self._now_ms = _ms(self.now)
         self._cache_days = cache_days
@@ -231,12 +247,25 @@ class Org:
         starts = sorted(base + h * HOUR + randrange(HOUR) for h in hours)
         cut = self._now_ms
         build = self._shaper.build
+        seed, share = self.spec.seed, self.spec.late_data
         out = []
         for i, start in enumerate(starts):
             if start >= cut:
                 break
-            out.append(build(conversation_id(d, i, rng), start, rng))
+            conv = build(conversation_id(d, i, rng), start, rng)
+            if share:
+                conv = served(conv, revision_of(seed, conv["conversationId"], share), start, cut)
+            out.append(conv)
         return out
+
+    def advanced(self, now: datetime) -> Org:
+        """This org at a later ``now`` (conversations added by drift stay)."""
+        later = Org(self.spec, cache_days=self._cache_days, pause_gc=self._pause_gc, now=now)
+        with self._lock:
+            later._overlay = {d: list(convs) for d, convs in self._overlay.items()}
+            later._extra = dict(self._extra)
+            later._drift_index = self._drift_index
+        return later
 
     def _base(self, d: date) -> list[dict]:
         with self._lock:

@@ -1,15 +1,20 @@
-"""Conversation aggregates and the emulator's own ``/_emulator/*`` endpoints (truth, stats)."""
+"""Conversation aggregates and the emulator's own ``/_emulator/*`` endpoints (truth, stats,
+now)."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
+from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from genesys_analytics.emulator.data.org import query_shape
 from genesys_analytics.emulator.data.org import truth as org_truth
 from genesys_analytics.emulator.data.pieces import ts
-from genesys_analytics.emulator.data.timelines import PRESENCE, ROUTING
+from genesys_analytics.emulator.data.timelines import PRESENCE, ROUTING, record_json
 from genesys_analytics.emulator.limits import (
     check_interval_length,
     parse_interval,
@@ -20,7 +25,7 @@ from genesys_analytics.emulator.responses import ApiError, bad_request, json_res
 from genesys_analytics.emulator.routes.details import json_body
 from genesys_analytics.emulator.state import EmulatorState
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.timeutil import parse_instant
+from genesys_analytics.timeutil import fmt, parse_duration, parse_instant
 
 
 def _emu(request: Request) -> EmulatorState:
@@ -63,17 +68,48 @@ def _list_ids(state: EmulatorState, dataset: str) -> list[str]:
     return sorted(str(i["id"]) for i in items)
 
 
-def user_details_truth(state: EmulatorState, start: datetime, end: datetime) -> dict:
-    """``[userId, startTime]`` of each presence and routing record started in [start, end)."""
+def content_hash(item: dict[str, Any]) -> str:
+    """sha256 of ``item`` as canonical JSON (keys sorted): changes whenever its content does."""
+    return hashlib.sha256(orjson.dumps(item, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def user_details_truth(
+    state: EmulatorState, start: datetime, end: datetime, content: bool = False
+) -> dict:
+    """``[userId, startTime]`` of each presence and routing record started in [start, end).
+
+    With ``content``, also ``records``: each record in its latest state, as the API shows
+    it plus ``userId`` and ``kind``, by (userId, kind, startTime); an open record has no
+    ``endTime``."""
     records = state.org.timelines.started(ceil_ms(start), ceil_ms(end))
     out: dict[str, list[list[str]]] = {PRESENCE: [], ROUTING: []}
     for rec in records:
         out[rec[3]].append([rec[2], ts(rec[0])])
-    return {kind: sorted(pairs) for kind, pairs in out.items()}
+    result: dict[str, Any] = {kind: sorted(pairs) for kind, pairs in out.items()}
+    if content:
+        ordered = sorted(records, key=lambda r: (r[2], r[3], r[0]))
+        result["records"] = [{"userId": r[2], "kind": r[3], **record_json(r)} for r in ordered]
+    return result
+
+
+def conversations_truth(
+    state: EmulatorState, start: datetime, end: datetime, content: bool = False
+) -> dict:
+    """The ids (and counts) of conversations started in [start, end); with ``content`` also
+    ``conversations`` (id -> the latest version, in the details-query shape) and ``sha256``
+    (id -> ``content_hash`` of that version)."""
+    result: dict[str, Any] = org_truth(state.org, start, end)
+    if content:
+        latest = {c["conversationId"]: query_shape(c) for c in state.org.iter_started(start, end)}
+        ordered = {cid: latest[cid] for cid in sorted(latest)}
+        result["conversations"] = ordered
+        result["sha256"] = {cid: content_hash(conv) for cid, conv in ordered.items()}
+    return result
 
 
 async def truth(request: Request) -> Response:
-    """What an exact export holds: conversations (default) or another dataset's keys."""
+    """What an exact export holds: conversations (default) or another dataset's keys;
+    ``content=1`` adds the latest content of each conversation or status record."""
     state = _emu(request)
     params = request.query_params
     dataset = params.get("dataset") or "conversations"
@@ -88,9 +124,31 @@ async def truth(request: Request) -> Response:
         raise ApiError(400, "invalid.date", err.message) from None
     if end <= start:
         raise bad_request("end must be after start.")
+    content = params.get("content", "").lower() in ("1", "true", "yes")
     if dataset == "user-details":
-        return json_response(user_details_truth(state, start, end))
-    return json_response(org_truth(state.org, start, end))
+        return json_response(user_details_truth(state, start, end, content))
+    return json_response(conversations_truth(state, start, end, content))
+
+
+async def set_now(request: Request) -> Response:
+    """``POST /_emulator/now`` with ``{"now": ISO}`` or ``{"advance": "1d"}`` (s, m, h, d, w):
+    move the emulator's "now" forward (never back); answers ``{"now", "previous"}``."""
+    state = _emu(request)
+    body = await json_body(request)
+    previous = state.now
+    try:
+        if "now" in body and "advance" not in body:
+            now = parse_instant(str(body["now"]))
+        elif "advance" in body and "now" not in body:
+            now = previous + parse_duration(str(body["advance"]))
+        else:
+            raise bad_request('Give either "now" (an ISO instant) or "advance" (e.g. "1d").')
+    except ConfigError as err:
+        raise bad_request(err.message) from None
+    if now < previous:
+        raise bad_request(f"now only moves forward: {fmt(now)} is before {fmt(previous)}.")
+    state.advance(now)
+    return json_response({"now": fmt(now), "previous": fmt(previous)})
 
 
 async def stats(request: Request) -> Response:
