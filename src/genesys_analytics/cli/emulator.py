@@ -30,6 +30,7 @@ def _settings(
     rate_limit: str | None,
     fault: tuple[str, ...],
     fault_seed: int,
+    rate_window: str = "first-request",
 ) -> EmulatorSettings:
     from genesys_analytics.emulator.settings import (
         EmulatorSettings,
@@ -46,6 +47,7 @@ def _settings(
         port=port,
         faults=dict(parse_fault(f) for f in fault),
         fault_seed=fault_seed,
+        rate_window=rate_window,
         pause_gc=True,  # this process is the emulator: generating a day may pause its GC
     )
     if rate_limit:
@@ -62,6 +64,14 @@ def _settings(
 @click.option("--now", default=None, help="The emulator's 'now' (ISO); default: this hour.")
 @click.option("--rate-limit", default=None, help="Requests per token as N/SECONDS [300/60].")
 @click.option(
+    "--rate-window",
+    type=click.Choice(["first-request", "clock"]),
+    default="first-request",
+    show_default=True,
+    help="Where a rate window starts: with the first request after the last one, or on the "
+    "clock (one window after another from the start).",
+)
+@click.option(
     "--fault",
     multiple=True,
     metavar="NAME[=VALUE]",
@@ -77,6 +87,7 @@ def emulator(
     per_day: int,
     now: str | None,
     rate_limit: str | None,
+    rate_window: str,
     fault: tuple[str, ...],
     fault_seed: int,
 ) -> None:
@@ -88,7 +99,9 @@ def emulator(
     from genesys_analytics.emulator.server import bind_socket, describe, make_server
 
     try:
-        settings = _settings(port, host, seed, days, per_day, now, rate_limit, fault, fault_seed)
+        settings = _settings(
+            port, host, seed, days, per_day, now, rate_limit, fault, fault_seed, rate_window
+        )
     except ConfigError as err:
         raise click.UsageError(err.message) from None
     app = create_app(settings)
@@ -106,7 +119,7 @@ def emulator(
         f"-d grant_type=client_credentials {running.base_url}/oauth/token",
         f"  truth:  {running.base_url}/_emulator/truth?start=ISO&end=ISO",
         f"  faults: {dict(settings.faults) or 'none'}   rate limit: "
-        f"{settings.rate_limit[0]}/{settings.rate_limit[1]:g}s",
+        f"{settings.rate_limit[0]}/{settings.rate_limit[1]:g}s ({settings.rate_window} windows)",
         "  Ctrl-C to stop.",
     ]
     sys.stdout.write("\n".join(hints) + "\n")

@@ -64,7 +64,9 @@ class EmulatorState:
         )
         self.counters: Counter[str] = Counter()
         self.tokens: dict[str, Token] = {}
-        self.windows = RateWindows(settings.rate_limit[0], settings.rate_limit[1], self.clock)
+        self.windows = RateWindows(
+            settings.rate_limit[0], settings.rate_limit[1], self.clock, align=settings.rate_window
+        )
         self.faults = Faults(settings.faults, settings.fault_seed, self.counters)
         self.wall = wall_clock(self.now, self.clock)
         self.jobs = JobStore(
