@@ -2,29 +2,31 @@
 
 The service allows ``allowed`` requests per window and says, on every response, how many
 arrivals its current window has counted (``count``) and how many seconds remain until it
-resets (``reset``, whole seconds). Windows may be fixed to the clock, so the limiter
-never relies on knowing where one begins: it keeps a log of request **starts** — a start
-counts from the moment it is reserved, while the request is still in flight, until a
-window plus a margin later — and before each request:
+resets (``reset``, whole seconds). Windows may be fixed to the clock, so the limiter never
+relies on knowing where one begins. It keeps a log of request **starts**, taken when a
+request really leaves (``start``), not when its slot was reserved: a start counts while
+the request is in flight and until a window plus a margin after it. Then:
 
 * **window** — at most ``budget`` starts (``allowed`` minus 5 %, rounded down) lie in any
-  span of ``window + margin`` seconds, ``window`` being the longest ``reset`` seen. Arrivals
-  lag starts by a varying latency; the margin absorbs that jitter, so however the
-  service's windows are aligned none of them counts more than ``allowed`` of our requests.
-* **spacing** — starts are also spread evenly, ``span / budget`` apart, so threads do not
-  burst into a window and wait out the rest of it.
+  span of ``window + margin`` seconds, ``window`` being the longest ``reset`` seen. The
+  margin absorbs the jitter between leaving and arriving, so however the service's
+  windows are aligned, none of them counts more than ``allowed`` of our requests.
+* **spacing** — slots are handed out ``span / budget`` apart (``reserve``), so threads do
+  not burst into a window and wait out the rest of it. A thread that wakes late for its
+  slot is checked against the log again as it leaves, and waits if the window is full.
+  A 429 nonetheless (the arrivals jitter more than that) doubles the margin.
 * **others** — when a response counts more arrivals than our own starts explain (another
   program on the same token, or a window estimate still too short), that many
   placeholder starts hold the budget until the service's window resets.
 
-Until the first response with rate-limit headers, one request at a time goes out (the
-limiter cannot know the limit yet). A 429's ``Retry-After`` pauses every thread
-(``pause``).
+Until the first response, one request at a time goes out: the limit is not known yet. A
+429's ``Retry-After`` pauses every thread (``pause``).
 
-Why requests bunched before: the budget was refilled with ``count`` plus the requests in
-flight (most of which ``count`` already held), its window end was ``now + reset`` with
-``reset`` rounded up to whole seconds (a 1-second window always looked a full second
-away), and nothing held requests back before the first response.
+Why requests bunched before (issue 14): the budget was refilled with ``count`` plus the
+requests in flight (most of which ``count`` already held); its window end was ``now +
+reset`` with ``reset`` rounded up to whole seconds, so a 1-second window always looked a
+full second away; a slot reserved ahead was sent whenever its thread woke, however late;
+and nothing held requests back before the first response.
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ class Limiter:
     ) -> None:
         self._clock = clock or SystemClock()
         self._headroom = headroom
-        self._margin = margin  # seconds of arrival jitter the window log absorbs
+        self._margin = margin  # seconds of arrival jitter the window log absorbs, at least
         self._lock = threading.Lock()
         self._allowed: int | None = None
         self._window: float | None = None  # longest reset seen ≈ window length
@@ -110,8 +112,8 @@ class Limiter:
     # -- the pure-ish core: everything below the lock, no sleeping ------------------------
 
     def reserve(self) -> float | None:
-        """Claim the next slot: the clock time at which the request may start, or ``None``
-        while the first request is out and nothing is known yet (ask again after it)."""
+        """Claim the next slot: the clock time at which the request may try to ``start``, or
+        ``None`` while the first request is out and nothing is known yet (ask again after)."""
         with self._lock:
             now = self._clock.monotonic()
             at = max(now, self._next_at, self._paused_until)
@@ -122,11 +124,23 @@ class Limiter:
             elif self._allowed is not None:
                 at = self._window_slot(at)
                 self._next_at = at + self.spacing
-            self._forget(now)
-            bisect.insort(self._starts, at)
-            self._mine.at = at
-            self._in_flight += 1
             return at
+
+    def start(self, *, force: bool = False) -> float | None:
+        """The request is about to be sent: log its start and return ``None``, or return the
+        time to wait until when the window log is full at this moment (a thread woke late,
+        or a placeholder arrived meanwhile). ``force`` logs it regardless."""
+        with self._lock:
+            now = self._clock.monotonic()
+            if not force and self._allowed is not None:
+                at = self._window_slot(max(now, self._paused_until))
+                if at > now:
+                    return at
+            self._forget(now)
+            bisect.insort(self._starts, now)
+            self._mine.at = now
+            self._in_flight += 1
+            return None
 
     def observe(self, headers: Mapping[str, str] | None, *, started: float | None = None) -> None:
         """Record a finished request (``headers`` is ``None`` when it failed without a response).
@@ -153,9 +167,17 @@ class Limiter:
             self._count_others(int(count), reset, now, started)
 
     def pause(self, seconds: float) -> None:
-        """The service said wait (429 ``Retry-After``): hold every thread that long."""
+        """The service said wait (429 ``Retry-After``): hold every thread that long.
+
+        A 429 while pacing means arrivals jitter more than the margin allows: it doubles,
+        up to a quarter of the window."""
         with self._lock:
-            until = self._clock.monotonic() + max(seconds, 0.0)
+            now = self._clock.monotonic()
+            until = now + max(seconds, 0.0)
+            if self._window and until > self._paused_until:
+                cap = max(self._window / 4, self._margin)
+                self._margin = min(2 * self._margin, cap)
+                log.debug("pacing: margin now %.3f s", self._margin)
             if until > self._paused_until:
                 log.debug("pacing: all requests paused for %.2f s", seconds)
             self._paused_until = max(self._paused_until, until)
@@ -202,14 +224,20 @@ class Limiter:
         began = self._clock.monotonic()
         at = self.reserve()
         while at is None:  # the first request is out: wait for its answer
-            if getattr(self._clock, "interrupted", False):
-                return 0.0  # the run is stopping; the caller sees that next
+            if self._interrupted:
+                break  # the run is stopping; the caller sees that next
             self._clock.sleep(_PROBE_POLL)
             at = self.reserve()
-        wait = at - self._clock.monotonic()
-        if wait > 0:
-            self._clock.sleep(wait)
+        while at is not None:
+            wait = at - self._clock.monotonic()
+            if wait > 0:
+                self._clock.sleep(wait)
+            at = self.start(force=self._interrupted)
         return max(self._clock.monotonic() - began, 0.0)
+
+    @property
+    def _interrupted(self) -> bool:
+        return bool(getattr(self._clock, "interrupted", False))
 
     @property
     def budget(self) -> int | None:
