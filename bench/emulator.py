@@ -26,6 +26,7 @@ class EmulatorSpec:
     per_day: int
     rate_limit: str = "1000000000/60"
     latency: str | None = None  # "0.1-0.3"
+    rate_window: str = "first-request"  # or "clock": fixed windows on the clock
     seed: int = 7
     now: datetime = NOW
 
@@ -39,10 +40,16 @@ class Emulator:
 
     def counters(self) -> dict[str, int]:
         """The emulator's request counters (this call itself counts one request)."""
-        r = httpx.get(f"{self.base_url}/_emulator/stats", timeout=60)
-        r.raise_for_status()
-        counters: dict[str, int] = r.json()["counters"]
+        counters: dict[str, int] = self.stats()["counters"]
         return counters
+
+    def stats(self, *, restart_arrivals: bool = False) -> dict[str, Any]:
+        """Counters and the first / last API arrival (``restart_arrivals``: forget those)."""
+        params = {"restart_arrivals": "1"} if restart_arrivals else None
+        r = httpx.get(f"{self.base_url}/_emulator/stats", params=params, timeout=60)
+        r.raise_for_status()
+        stats: dict[str, Any] = r.json()
+        return stats
 
     def truth_ids(self, start: datetime, end: datetime) -> set[str]:
         r = httpx.get(
@@ -80,6 +87,7 @@ def emulator_process(spec: EmulatorSpec) -> Iterator[Emulator]:
         sys.executable, "-m", "genesys_analytics", "emulator", "--port", "0",
         "--seed", str(spec.seed), "--days", str(spec.days), "--per-day", str(spec.per_day),
         "--now", fmt(spec.now), "--rate-limit", spec.rate_limit,
+        "--rate-window", spec.rate_window,
     ]  # fmt: skip
     if spec.latency:
         cmd += ["--fault", f"latency={spec.latency}"]

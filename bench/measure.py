@@ -1,8 +1,9 @@
-"""Run one contender as a child process: wall time and peak RSS of its process tree."""
+"""Run one contender as a child process: wall time, CPU time and peak RSS of its process tree."""
 
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import threading
 import time
@@ -18,6 +19,7 @@ class Measured:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0  # user + system seconds of the process and the children it waited for
 
 
 def _tree_rss(proc: psutil.Process) -> int:
@@ -39,6 +41,7 @@ def run_measured(
 ) -> Measured:
     """Run ``cmd`` to completion, sampling the RSS of it and its children."""
     full_env = {**os.environ, **(env or {})}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     popen = subprocess.Popen(
         cmd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -62,4 +65,6 @@ def run_measured(
     wall = time.perf_counter() - began
     done.set()
     sampler.join()
-    return Measured(wall, peak, popen.returncode, out, err)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Measured(wall, peak, popen.returncode, out, err, cpu)

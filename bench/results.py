@@ -20,6 +20,8 @@ class Result:
     duplicated: int
     outside: int  # delivered but not in the interval (not trimmed)
     peak_rss: int
+    cpu: float = 0.0  # CPU seconds of the contender's process tree
+    span: float | None = None  # seconds from its first API request to its last (server clock)
     bound: float | None = None  # seconds the rate limit needs for ``requests``
     note: str = ""
 
@@ -28,14 +30,27 @@ class Result:
         return self.conversations / self.wall if self.wall else 0.0
 
     @property
+    def per_cpu_second(self) -> float:
+        """Conversations per CPU second: what the contender's own work costs, whatever share
+        of the machine the emulator and other programs took."""
+        return self.conversations / self.cpu if self.cpu else 0.0
+
+    @property
     def ratio(self) -> float | None:
         return self.wall / self.bound if self.bound else None
+
+    @property
+    def span_ratio(self) -> float | None:
+        """First-to-last request over the bound: the pacing alone, without start-up."""
+        return self.span / self.bound if self.span is not None and self.bound else None
 
     def as_json(self) -> dict[str, Any]:
         return {
             **asdict(self),
             "conversations_per_s": self.per_second,
+            "conversations_per_cpu_s": self.per_cpu_second,
             "ratio_to_bound": self.ratio,
+            "span_to_bound": self.span_ratio,
         }
 
 

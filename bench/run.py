@@ -15,7 +15,7 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from bench.report import ratios, table
+from bench.report import issue_table, ratios, table
 from bench.scenarios import FULL, QUICK, SCENARIOS, run_scenarios
 
 
@@ -40,7 +40,7 @@ def machine() -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Benchmarks side by side (issue 5).")
-    parser.add_argument("--quick", action="store_true", help="reduced scales, under 90 s")
+    parser.add_argument("--quick", action="store_true", help="reduced scales, under a minute")
     parser.add_argument("--json", type=Path, help="write the figures to this file")
     parser.add_argument(
         "--only", action="append", choices=sorted(SCENARIOS), help="run only these scenarios"
@@ -59,6 +59,8 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(table(results))
     print()
+    print(issue_table(results))
+    print()
     print("\n".join(ratios(results)))
     notes = [f"- {r.contender} ({r.scenario}): {r.note}" for r in results if r.note]
     if notes:
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> None:
             "machine": info,
             "results": [r.as_json() for r in results],
             "targets": ratios(results),
+            "issue_table": issue_table(results),
         }
         args.json.write_text(json.dumps(payload, indent=2) + "\n")
 

@@ -28,8 +28,11 @@ class Scale:
     cpu_days: int = 14
     cpu_per_day: int = 14_286  # 200,000
     sdk_days: int = 1  # the SDK decodes this many days of the cpu scenario
-    # 100k and 400k: 1,000,000 would take ~10 minutes per sink at today's write speed
-    memory: tuple[tuple[int, int], ...] = ((14, 7_143), (14, 28_572))
+    # 100k, 400k and 1,000,000 conversations (14 days each)
+    memory: tuple[tuple[int, int], ...] = ((14, 7_143), (14, 28_572), (14, 71_429))
+    pacing_days: int = 3
+    pacing_per_day: int = 8_000  # 240 requests: 24 s at 10 a second
+    pacing_limit: int = 10  # requests per 1-second window, fixed on the clock
     tutorial: bool = True
     variants: bool = True  # also job / auto / --workers 16 in the rate-bound scenario
 
@@ -37,7 +40,7 @@ class Scale:
 FULL = Scale()
 QUICK = Scale(
     rate_days=1, rate_per_day=1500, cpu_days=1, cpu_per_day=15_000, sdk_days=1,
-    memory=((1, 5_000), (1, 20_000)), variants=False,
+    memory=((1, 5_000), (1, 20_000)), pacing_days=1, pacing_per_day=6_000, variants=False,
 )  # fmt: skip
 
 
@@ -84,9 +87,14 @@ def run_one(
     rate: float | None = None,
 ) -> Result:
     out = workdir / f"{contender.name.replace(' ', '-')}.{contender.sink}"
-    before = emu.counters()
+    before = emu.stats(restart_arrivals=True)["counters"]
     measured = run_measured(contender.command(out), emu.env())
-    after = emu.counters()
+    after_stats = emu.stats()
+    after = after_stats["counters"]
+    # From this contender's first API request to its last, as the server saw them: the
+    # pacing alone, without process start-up, login and the final commit.
+    arrivals = after_stats.get("api_arrivals", [])
+    span = arrivals[-1] - arrivals[0] if len(arrivals) == 2 else None
     if measured.returncode != 0:
         raise RuntimeError(f"{contender.name} failed:\n{measured.stderr[-3000:]}")
     received = contender.ids(out, measured)
@@ -115,6 +123,8 @@ def run_one(
         duplicated=dup,
         outside=outside,
         peak_rss=measured.peak_rss,
+        cpu=measured.cpu,
+        span=span,
         bound=requests / rate if rate else None,
         note=note,
     )
@@ -173,6 +183,21 @@ def cpu_bound(scale: Scale, workdir: Path) -> list[Result]:
     return results
 
 
+def pacing(scale: Scale, workdir: Path) -> list[Result]:
+    """Fixed windows on the clock, counting arrivals, with 0.1-0.3 s of random latency."""
+    start, end = _interval(scale.pacing_days)
+    spec = EmulatorSpec(
+        days=scale.pacing_days, per_day=scale.pacing_per_day,
+        rate_limit=f"{scale.pacing_limit}/1", latency="0.1-0.3", rate_window="clock",
+    )  # fmt: skip
+    contenders = [ours("query", "duckdb", start, end)]
+    if scale.variants:  # the SDK takes ~15 s just to import: not in the quick run
+        contenders.append(sdk("sdk_threads", "sdk-threads", start, end, "--threads", "8"))
+    with emulator_process(spec) as emu:
+        truth = emu.truth_ids(start, end)
+        return [run_one(emu, "pacing", c, truth, workdir, scale.pacing_limit) for c in contenders]
+
+
 def memory(scale: Scale, workdir: Path) -> list[Result]:
     results = []
     for days, per_day in scale.memory:
@@ -185,10 +210,25 @@ def memory(scale: Scale, workdir: Path) -> list[Result]:
     return results
 
 
+def help_time(scale: Scale, workdir: Path) -> list[Result]:
+    """``genesys-analytics --help`` as a user starts it: the median of five runs."""
+    script = Path(sys.executable).parent / "genesys-analytics"
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "genesys_analytics"]
+    runs = sorted((run_measured([*cmd, "--help"]) for _ in range(5)), key=lambda r: r.wall)
+    m = runs[len(runs) // 2]
+    if m.returncode != 0:
+        raise RuntimeError(f"--help failed:\n{m.stderr[-2000:]}")
+    return [
+        Result("startup", "ours --help", "–", m.wall, 0, 0, 0, None, 0, 0, 0, m.peak_rss, m.cpu)
+    ]
+
+
 SCENARIOS: dict[str, Callable[[Scale, Path], list[Result]]] = {
     "rate": rate_bound,
     "cpu": cpu_bound,
+    "pacing": pacing,
     "memory": memory,
+    "help": help_time,
 }
 
 

@@ -55,3 +55,47 @@ def test_ratios_flag_a_missed_target() -> None:
     lines = ratios([slow])
     assert any("5.00× the bound" in line and "MISSED" in line for line in lines)
     assert isinstance(Result, type)
+
+
+def test_issue_table_gives_every_row_its_target_and_verdict() -> None:
+    from bench.report import MB, issue_table
+
+    base = dict(requests=100, responses_429=0, seen_429=None, lost=0, duplicated=0,
+                outside=0, peak_rss=200 * MB)  # fmt: skip
+    results = [
+        Result(
+            "cpu-bound", "ours query", "duckdb", wall=10.0, conversations=130_000, cpu=8.0, **base
+        ),
+        Result(
+            "cpu-bound", "sdk-threads", "memory", wall=10.0, conversations=10_000, cpu=10.0, **base
+        ),
+        Result("memory 100,000", "ours auto", "duckdb", wall=1.0, conversations=100_000, **base),
+        Result(
+            "memory 1,000,000",
+            "ours auto",
+            "duckdb",
+            wall=1.0,
+            conversations=1_000_000,
+            **{**base, "peak_rss": 260 * MB},
+        ),
+        Result(
+            "pacing",
+            "ours query",
+            "duckdb",
+            wall=11.0,
+            conversations=1,
+            bound=10.0,
+            span=10.5,
+            **base,
+        ),
+        Result("startup", "ours --help", "–", wall=0.4, conversations=0, **base),
+    ]
+    rows = issue_table(results).splitlines()
+    cpu = next(r for r in rows if r.startswith("| cpu-bound, into duckdb"))
+    assert "13,000 conv/s (13.0× SDK" in cpu and cpu.endswith("| met |")
+    memory = next(r for r in rows if r.startswith("| peak RSS, duckdb"))
+    assert "260 MB at 1,000,000" in memory and "**missed**" in memory
+    pacing = next(r for r in rows if r.startswith("| query path vs rate bound, 10 req/s"))
+    assert "1.10× (1.05× first to last request), 0 × 429" in pacing
+    assert pacing.endswith("| met |")
+    assert next(r for r in rows if "--help" in r).endswith("| **missed** |")

@@ -185,3 +185,30 @@ def test_a_base_url_needs_a_scheme_and_a_host(url: str) -> None:
     with pytest.raises(ConfigError) as info:
         Settings.from_env({**CREDENTIALS, "GENESYS_BASE_URL": url}, dotenv_path=NO_DOTENV)
     assert repr(url) in str(info.value) and "http://" in str(info.value)
+
+
+def test_store_settings_default_and_from_the_environment(tmp_path: Path) -> None:
+    from genesys_analytics.config import StoreSettings
+
+    none = tmp_path / "absent.env"
+    assert StoreSettings.from_env({}, dotenv_path=none) == StoreSettings("80MB", 1)
+    env = {"GENESYS_DUCKDB_MEMORY": " 1.5 GB ", "GENESYS_DUCKDB_THREADS": "2"}
+    assert StoreSettings.from_env(env, dotenv_path=none) == StoreSettings("1.5GB", 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("GENESYS_DUCKDB_MEMORY", "lots"),
+        ("GENESYS_DUCKDB_MEMORY", "0MB"),
+        ("GENESYS_DUCKDB_MEMORY", "80MB; DROP TABLE x"),
+        ("GENESYS_DUCKDB_THREADS", "0"),
+        ("GENESYS_DUCKDB_THREADS", "two"),
+    ],
+)
+def test_bad_store_settings_say_what_to_set(tmp_path: Path, name: str, value: str) -> None:
+    from genesys_analytics.config import StoreSettings
+
+    with pytest.raises(ConfigError) as info:
+        StoreSettings.from_env({name: value}, dotenv_path=tmp_path / "absent.env")
+    assert name in info.value.message and "or unset it" in info.value.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,14 @@ REGIONS: dict[str, Region] = {k: Region(k, d) for k, d in _REGION_DOMAINS.items(
 DEFAULT_REGION = REGIONS["us_east_1"]
 DEFAULT_TIMEOUT = 30.0  # seconds to connect, and to wait for each read of an answer
 DEFAULT_MAX_ATTEMPTS = 8  # per request, the first one included (decisions.md §4)
+# DuckDB while an export writes: its buffer pool defaults to 80 % of RAM and is never given
+# back during a run, so RSS would grow with the export; capped, it stays flat (and spills
+# to a temp directory beside the file if ever needed). One thread: a batch is one stream
+# that a second thread barely speeds up, each thread needs buffers under the cap, and the
+# other core is left to the HTTP workers. Measured: bench/PERFORMANCE.md.
+DEFAULT_DUCKDB_MEMORY = "80MB"
+DEFAULT_DUCKDB_THREADS = 1
+_MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)\s*$", re.IGNORECASE)
 
 
 def resolve_region(name: str | Region) -> Region:
@@ -192,6 +201,38 @@ _MISSING = (
 )
 
 
+@dataclass(frozen=True)
+class StoreSettings:
+    """How DuckDB may use the machine while an export writes: ``GENESYS_DUCKDB_MEMORY``
+    (e.g. ``80MB``, ``1GB``) and ``GENESYS_DUCKDB_THREADS`` (a whole number)."""
+
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY
+    threads: int = DEFAULT_DUCKDB_THREADS
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, dotenv_path: str | Path | None = None
+    ) -> StoreSettings:
+        env = _merged_env(environ, dotenv_path)
+        memory = _first(env, "GENESYS_DUCKDB_MEMORY") or DEFAULT_DUCKDB_MEMORY
+        match = _MEMORY.match(memory)
+        if match is None or float(match.group(1)) <= 0:
+            raise ConfigError(
+                f"GENESYS_DUCKDB_MEMORY={memory!r} is not an amount of memory; set it to e.g. "
+                f"GENESYS_DUCKDB_MEMORY={DEFAULT_DUCKDB_MEMORY}, or unset it."
+            )
+        threads_text = _first(env, "GENESYS_DUCKDB_THREADS")
+        threads = DEFAULT_DUCKDB_THREADS
+        if threads_text is not None:
+            threads = int(threads_text) if threads_text.isdigit() else 0
+            if threads < 1:
+                raise ConfigError(
+                    f"GENESYS_DUCKDB_THREADS={threads_text!r} is not a number of threads; set "
+                    f"it to e.g. GENESYS_DUCKDB_THREADS={DEFAULT_DUCKDB_THREADS}, or unset it."
+                )
+        return cls(f"{match.group(1)}{match.group(2)}", threads)
+
+
 def _merged_env(
     environ: Mapping[str, str] | None, dotenv_path: str | Path | None
 ) -> dict[str, str]:
@@ -248,11 +289,14 @@ def _text(value: str | Region | None) -> str | None:
 
 
 __all__ = [
+    "DEFAULT_DUCKDB_MEMORY",
+    "DEFAULT_DUCKDB_THREADS",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_REGION",
     "DEFAULT_TIMEOUT",
     "REGIONS",
     "Region",
     "Settings",
+    "StoreSettings",
     "resolve_region",
 ]

@@ -248,7 +248,7 @@ def test_rate_limit_headers_feed_the_limiter(fake_clock: FakeClock) -> None:
     http = transport_of([json_response(200, {}, **h)], fake_clock)
     http.request("GET", "/api/v2/x")
     assert http.limiter.budget == 285
-    assert http.limiter.spacing == pytest.approx(60 / 285)
+    assert http.limiter.spacing == pytest.approx(60.05 / 285)
 
 
 def test_debug_log_lines(fake_clock: FakeClock, caplog: pytest.LogCaptureFixture) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import random
 import threading
 from dataclasses import dataclass, field
 
@@ -20,11 +21,23 @@ def headers(allowed: int, count: int, reset: float) -> dict[str, str]:
     }
 
 
-def test_no_waiting_before_any_headers(fake_clock: FakeClock) -> None:
+def test_one_request_at_a_time_until_the_first_answer(fake_clock: FakeClock) -> None:
     limiter = Limiter(fake_clock)
+    assert limiter.reserve() == fake_clock.now  # the first goes at once
+    assert limiter.reserve() is None  # the others wait for its answer
+    limiter.observe({})  # an answer without rate-limit headers: no limit to keep
     for _ in range(10):
         assert limiter.acquire() == 0.0
     assert fake_clock.sleeps == []
+
+
+def test_a_failed_first_request_lets_the_next_one_go(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    limiter.acquire()
+    assert limiter.reserve() is None
+    limiter.observe(None)  # no response at all
+    assert limiter.reserve() == fake_clock.now
+    assert limiter.reserve() is None  # still nothing known: one at a time
 
 
 def test_spacing_from_headers(fake_clock: FakeClock) -> None:
@@ -32,10 +45,10 @@ def test_spacing_from_headers(fake_clock: FakeClock) -> None:
     limiter.acquire()
     limiter.observe(headers(300, 1, 60))
     assert limiter.budget == 285
-    assert limiter.spacing == pytest.approx(60 / 285)
+    assert limiter.spacing == pytest.approx(60.05 / 285)  # the window plus the margin
     limiter.acquire()  # first paced request goes at once
     waits = [limiter.acquire() for _ in range(3)]
-    assert waits == pytest.approx([60 / 285] * 3)
+    assert waits == pytest.approx([60.05 / 285] * 3)
 
 
 def test_waits_for_reset_when_the_service_says_the_window_is_full(fake_clock: FakeClock) -> None:
@@ -52,11 +65,25 @@ def test_pause_holds_every_request(fake_clock: FakeClock) -> None:
     t0 = fake_clock.now
     limiter.pause(5)
     limiter.acquire()
+    limiter.observe({})
     assert fake_clock.now == pytest.approx(t0 + 5)
     limiter.pause(1)
     limiter.pause(0.5)  # a shorter pause never shortens a longer one
     limiter.acquire()
     assert fake_clock.now == pytest.approx(t0 + 6)
+
+
+def test_a_429_while_pacing_widens_the_margin(fake_clock: FakeClock) -> None:
+    limiter = Limiter(fake_clock)
+    limiter.acquire()
+    limiter.observe(headers(10, 1, 1))
+    assert limiter.spacing == pytest.approx(1.05 / 10)
+    limiter.pause(1)
+    assert limiter.spacing == pytest.approx(1.10 / 10)
+    for _ in range(5):
+        limiter.pause(1)
+        fake_clock.advance(1)
+    assert limiter.spacing == pytest.approx(1.25 / 10)  # at most a quarter of the window
 
 
 def test_bad_headers_are_ignored(fake_clock: FakeClock) -> None:
@@ -88,7 +115,7 @@ def test_reservations_from_many_threads_are_evenly_spaced(fake_clock: FakeClock)
     times.sort()
     assert len(times) == 240
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) == pytest.approx(60 / 285)
+    assert min(gaps) == pytest.approx(60.05 / 285)
 
 
 # -- a simulated server and N concurrent workers (discrete events on the fake clock) ---------
@@ -141,16 +168,59 @@ class SlidingWindowServer:
         return 200, h
 
 
+@dataclass
+class ClockWindowServer:
+    """Fixed windows aligned to the clock (``phase`` + k × ``window``) counting arrivals."""
+
+    allowed: int
+    window: float
+    phase: float = 0.37
+    index: int | None = None
+    count: int = 0
+    throttled: int = 0
+    served: int = 0
+
+    def hit(self, now: float) -> tuple[int, dict[str, str]]:
+        index = math.floor((now - self.phase) / self.window)
+        if index != self.index:
+            self.index, self.count = index, 0
+        self.count += 1
+        reset = math.ceil(self.phase + (index + 1) * self.window - now)
+        h = headers(self.allowed, self.count, reset)
+        if self.count > self.allowed:
+            self.throttled += 1
+            h["Retry-After"] = str(reset)
+            return 429, h
+        self.served += 1
+        return 200, h
+
+
 class NoPacing(Limiter):
     def reserve(self) -> float:
         return self._clock.monotonic()
 
+    def start(self, *, force: bool = False) -> None:
+        return None
+
 
 def simulate(
-    server, *, workers: int, requests: int, latency: float, used_before: int = 0, cls=Limiter
+    server,
+    *,
+    workers: int,
+    requests: int,
+    latency: float | tuple[float, float],
+    used_before: int = 0,
+    cls=Limiter,
+    seed: int = 1,
+    late: float = 0.0,
 ) -> float:
+    """Discrete events on a fake clock: the server counts a request when it arrives (as it
+    is sent) and answers ``latency`` later (seconds, or a uniform random range). A worker
+    wakes for its slot up to ``late`` seconds late (a busy machine)."""
     clock = FakeClock(start=0.0)
     limiter = cls(clock)
+    rng = random.Random(seed)
+    lo, hi = latency if isinstance(latency, tuple) else (latency, latency)
     if used_before and isinstance(server, FixedWindowServer):
         for _ in range(used_before):
             server.hit(0.0)  # another program spent part of the first window
@@ -166,13 +236,22 @@ def simulate(
         if kind == "ready":
             if sent >= requests:
                 continue
-            sent += 1
-            heapq.heappush(events, (limiter.reserve(), seq, w, "send", None))
+            at = limiter.reserve()
+            if at is None:  # the first request is out: look again a little later
+                heapq.heappush(events, (t + 0.01, seq, w, "ready", None))
+            else:
+                sent += 1
+                heapq.heappush(events, (at + rng.uniform(0, late), seq, w, "send", None))
         elif kind == "send":
-            heapq.heappush(events, (t + latency, seq, w, "done", server.hit(t)))
+            again = limiter.start()
+            if again is not None:  # woke into a full window: wait again
+                heapq.heappush(events, (again, seq, w, "send", None))
+            else:
+                answer = (t, server.hit(t))
+                heapq.heappush(events, (t + rng.uniform(lo, hi), seq, w, "done", answer))
         else:
-            status, h = data  # type: ignore[misc]
-            limiter.observe(h)
+            started, (status, h) = data  # type: ignore[misc]
+            limiter.observe(h, started=started)
             if status == 429:
                 limiter.pause(float(h["Retry-After"]))
             heapq.heappush(events, (t, seq, w, "ready", None))
@@ -215,3 +294,19 @@ def test_token_shared_with_another_program() -> None:
     simulate(server, workers=4, requests=400, latency=0.05, used_before=250)
     assert server.throttled == 0
     assert server.served == 250 + 400
+
+
+@pytest.mark.parametrize("workers", [4, 16])
+@pytest.mark.parametrize("phase", [0.0, 0.37, 0.9])
+@pytest.mark.parametrize("late", [0.0, 0.2])
+def test_clock_windows_with_jittered_latency_hold_the_rate_without_429(
+    workers: int, phase: float, late: float
+) -> None:
+    """10 a second in windows fixed to the clock, answers 0.1-0.3 s later, threads that
+    wake up to 0.2 s late (issue 14): the old limiter took 1.83x the bound with 4 workers
+    and drew 429s with 16."""
+    server = ClockWindowServer(10, 1.0, phase=phase)
+    elapsed = simulate(server, workers=workers, requests=400, latency=(0.1, 0.3), late=late)
+    assert server.throttled == 0
+    assert server.served == 400
+    assert elapsed <= 1.15 * 400 / 10

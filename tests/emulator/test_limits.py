@@ -34,6 +34,27 @@ def test_fixed_window_counts_and_resets(clock: FakeClock) -> None:
     assert (fresh.count, fresh.over, fresh.reset) == (1, False, 60)
 
 
+def test_clock_windows_follow_one_another_whoever_asks(clock: FakeClock) -> None:
+    windows = RateWindows(3, 1.0, clock, align="clock")
+    clock.advance(0.7)  # the first request comes late in the first window
+    assert [windows.hit("t").count for _ in range(3)] == [1, 2, 3]
+    clock.advance(0.3)  # the clock's next window: a fresh count, though 0.3 s passed
+    fresh = windows.hit("t")
+    assert (fresh.count, fresh.over, fresh.reset) == (1, False, 1)
+    clock.advance(0.5)
+    assert [windows.hit("t").over for _ in range(3)] == [False, False, True]
+    first = RateWindows(3, 1.0, clock)  # the default opens a window at the first request
+    for _ in range(3):
+        first.hit("t")
+    clock.advance(0.9)
+    assert first.hit("t").over
+
+
+def test_rate_window_setting_is_checked() -> None:
+    with pytest.raises(ConfigError):
+        EmulatorSettings(rate_window="sliding")
+
+
 def test_unenforced_keys_never_go_over(clock: FakeClock) -> None:
     windows = RateWindows(1, 10.0, clock)
     assert not any(windows.hit("x", enforce=False).over for _ in range(5))

@@ -174,3 +174,17 @@ def test_jsonl_is_written_in_windows_yet_globally_ordered(
     want = sorted(convs, key=lambda c: (c["conversationStart"], c["conversationId"]))
     assert lines == [orjson.dumps(c) for c in [*want, nostart]]
     assert date.fromisoformat(want[0]["conversationStart"][:10]) < org.last_day
+
+
+def test_duckdb_memory_cap_and_threads_come_from_the_settings(tmp_path: Path) -> None:
+    from genesys_analytics.config import StoreSettings
+
+    store = DuckDBStore(tmp_path / "out.duckdb", settings=StoreSettings("64MB", 2))
+    try:
+        memory, threads = store.con.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads')"
+        ).fetchone()  # type: ignore[misc]
+    finally:
+        store.close()
+    assert threads == 2
+    assert memory.replace(" ", "") in {"64.0MB", "61.0MiB", "64MB"}

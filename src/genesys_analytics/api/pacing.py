@@ -1,24 +1,37 @@
 """Pacing: one limiter per token, shared by every thread, fed by ``inin-ratelimit-*`` headers.
 
 The service allows ``allowed`` requests per window and says, on every response, how many
-were used (``count``) and how many seconds remain until the window resets (``reset``).
-The limiter does two things before each request:
+arrivals its current window has counted (``count``) and how many seconds remain until it
+resets (``reset``, whole seconds). Windows may be fixed to the clock, so the limiter never
+relies on knowing where one begins. It keeps a log of request **starts**, taken when a
+request really leaves (``start``), not when its slot was reserved: a start counts while
+the request is in flight and until a window plus a margin after it. Then:
 
-* **spacing** — request starts are spread evenly, ``window / budget`` seconds apart, where
-  ``budget`` is ``allowed`` minus a small headroom and ``window`` is the longest ``reset``
-  seen. At that pace no window of any alignment can overflow, whatever the number of
-  threads, so a healthy run makes no 429.
-* **budget** — the requests used in the current window (the service's ``count`` plus
-  what is still in flight, or our own count if higher) never pass the budget: when they
-  would, the request waits for the window to reset. This covers other programs sharing
-  the token and a window estimate that is still too short.
+* **window** — at most ``budget`` starts (``allowed`` minus 5 %, rounded down) lie in any
+  span of ``window + margin`` seconds, ``window`` being the longest ``reset`` seen. The
+  margin absorbs the jitter between leaving and arriving, so however the service's
+  windows are aligned, none of them counts more than ``allowed`` of our requests.
+* **spacing** — slots are handed out ``span / budget`` apart (``reserve``), so threads do
+  not burst into a window and wait out the rest of it. A thread that wakes late for its
+  slot is checked against the log again as it leaves, and waits if the window is full.
+  A 429 nonetheless (the arrivals jitter more than that) doubles the margin.
+* **others** — when a response counts more arrivals than our own starts explain (another
+  program on the same token, or a window estimate still too short), that many
+  placeholder starts hold the budget until the service's window resets.
 
-A 429's ``Retry-After`` pauses every thread (``pause``). Before the first response the
-limiter knows nothing and lets requests through.
+Until the first response, one request at a time goes out: the limit is not known yet. A
+429's ``Retry-After`` pauses every thread (``pause``).
+
+Why requests bunched before (issue 14): the budget was refilled with ``count`` plus the
+requests in flight (most of which ``count`` already held); its window end was ``now +
+reset`` with ``reset`` rounded up to whole seconds, so a 1-second window always looked a
+full second away; a slot reserved ahead was sent whenever its thread woke, however late;
+and nothing held requests back before the first response.
 """
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import threading
@@ -28,7 +41,8 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-_RESET_TOLERANCE = 1.0  # seconds of slack when telling "same window" from "new window"
+_EPSILON = 1e-6  # seconds: so that a start leaving the span has left it despite rounding
+_PROBE_POLL = 0.01  # seconds between looks while the first request is out
 
 
 class Clock(Protocol):
@@ -77,99 +91,176 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
 class Limiter:
     """Thread-safe pacing for one token. Call ``acquire()`` before and ``observe()`` after."""
 
-    def __init__(self, clock: Clock | None = None, *, headroom: float = 0.05) -> None:
+    def __init__(
+        self, clock: Clock | None = None, *, headroom: float = 0.05, margin: float = 0.05
+    ) -> None:
         self._clock = clock or SystemClock()
         self._headroom = headroom
+        self._margin = margin  # seconds of arrival jitter the window log absorbs, at least
         self._lock = threading.Lock()
         self._allowed: int | None = None
         self._window: float | None = None  # longest reset seen ≈ window length
-        self._window_end: float | None = None  # when the current window resets (our clock)
-        self._used = 0  # requests counted against the current window
+        self._starts: list[float] = []  # our reserved starts, ascending (the window log)
+        self._others: list[float] = []  # placeholder starts of arrivals we did not make
+        self._mine = threading.local()  # this thread's reserved start, until observed
         self._in_flight = 0
+        self._answered = False  # a response came back (until then, one request at a time)
+        self._probing = False  # the first request is out
         self._next_at = 0.0  # earliest start for the next request (spacing)
         self._paused_until = 0.0
 
     # -- the pure-ish core: everything below the lock, no sleeping ------------------------
 
-    def reserve(self) -> float:
-        """Claim the next slot; return the clock time at which the request may start."""
+    def reserve(self) -> float | None:
+        """Claim the next slot: the clock time at which the request may try to ``start``, or
+        ``None`` while the first request is out and nothing is known yet (ask again after)."""
         with self._lock:
             now = self._clock.monotonic()
             at = max(now, self._next_at, self._paused_until)
-            if self._window_end is not None and at >= self._window_end:
-                self._new_window()
-            budget = self.budget
-            if budget is not None and self._window_end is not None and self._used >= budget:
-                at = max(at, self._window_end)
-                self._new_window()
-            self._used += 1
-            self._in_flight += 1
-            self._next_at = at + self.spacing
+            if not self._answered:
+                if self._probing:
+                    return None
+                self._probing = True
+            elif self._allowed is not None:
+                at = self._window_slot(at)
+                self._next_at = at + self.spacing
             return at
 
-    def observe(self, headers: Mapping[str, str] | None) -> None:
-        """Record a finished request (``headers`` is ``None`` when it failed without a response)."""
+    def start(self, *, force: bool = False) -> float | None:
+        """The request is about to be sent: log its start and return ``None``, or return the
+        time to wait until when the window log is full at this moment (a thread woke late,
+        or a placeholder arrived meanwhile). ``force`` logs it regardless."""
         with self._lock:
+            now = self._clock.monotonic()
+            if not force and self._allowed is not None:
+                at = self._window_slot(max(now, self._paused_until))
+                if at > now:
+                    return at
+            self._forget(now)
+            bisect.insort(self._starts, now)
+            self._mine.at = now
+            self._in_flight += 1
+            return None
+
+    def observe(self, headers: Mapping[str, str] | None, *, started: float | None = None) -> None:
+        """Record a finished request (``headers`` is ``None`` when it failed without a response).
+
+        ``started``: the time ``reserve()`` gave it; by default this thread's last one.
+        """
+        with self._lock:
+            if started is None:
+                started = getattr(self._mine, "at", None)
+            self._mine.at = None
             self._in_flight = max(self._in_flight - 1, 0)
-            if headers is None:
-                return
-            allowed = _header_number(headers, "inin-ratelimit-allowed")
-            count = _header_number(headers, "inin-ratelimit-count")
-            reset = _header_number(headers, "inin-ratelimit-reset")
+            allowed = count = reset = None
+            if headers is not None:
+                allowed = _header_number(headers, "inin-ratelimit-allowed")
+                count = _header_number(headers, "inin-ratelimit-count")
+                reset = _header_number(headers, "inin-ratelimit-reset")
+            self._answered = self._answered or headers is not None
+            self._probing = False
             if allowed is None or count is None or reset is None or allowed < 1:
                 return
             now = self._clock.monotonic()
             self._allowed = int(allowed)
-            self._window = max(self._window or 0.0, reset)
-            end = now + reset
-            if self._window_end is None or end > self._window_end + _RESET_TOLERANCE:
-                # A window we have not seen yet: trust the service, plus what is in flight.
-                self._window_end = end
-                self._used = int(count) + self._in_flight
-            else:
-                self._used = max(self._used, int(count))
+            self._window = max(self._window or 0.0, reset, 1e-3)
+            self._count_others(int(count), reset, now, started)
 
     def pause(self, seconds: float) -> None:
-        """The service said wait (429 ``Retry-After``): hold every thread that long."""
+        """The service said wait (429 ``Retry-After``): hold every thread that long.
+
+        A 429 while pacing means arrivals jitter more than the margin allows: it doubles,
+        up to a quarter of the window."""
         with self._lock:
-            until = self._clock.monotonic() + max(seconds, 0.0)
+            now = self._clock.monotonic()
+            until = now + max(seconds, 0.0)
+            if self._window and until > self._paused_until:
+                cap = max(self._window / 4, self._margin)
+                self._margin = min(2 * self._margin, cap)
+                log.debug("pacing: margin now %.3f s", self._margin)
             if until > self._paused_until:
                 log.debug("pacing: all requests paused for %.2f s", seconds)
             self._paused_until = max(self._paused_until, until)
             self._next_at = max(self._next_at, self._paused_until)
 
-    def _new_window(self) -> None:
-        self._window_end = None
-        self._used = 0
+    def _window_slot(self, at: float) -> float:
+        """The earliest time from ``at`` when fewer than ``budget`` starts lie in one span."""
+        budget = self.budget or 1
+        span = self.span
+        while True:
+            held = self._held_after(at - span)
+            if len(held) < budget:
+                return at
+            at = held[len(held) - budget] + span + _EPSILON  # that start has left the span
+
+    def _held_after(self, since: float) -> list[float]:
+        starts = self._starts[bisect.bisect_right(self._starts, since) :]
+        others = self._others[bisect.bisect_right(self._others, since) :]
+        return sorted(starts + others) if others else starts
+
+    def _count_others(self, count: int, reset: float, now: float, started: float | None) -> None:
+        """Hold placeholders for arrivals in the service's window that were not ours."""
+        window = self._window or reset
+        at = now if started is None else started
+        since = at - window - self._margin
+        ours = bisect.bisect_right(self._starts, at) - bisect.bisect_right(self._starts, since)
+        held = len(self._others) - bisect.bisect_right(self._others, since)
+        unexplained = count - ours - held
+        if unexplained > 0:
+            # They count until the service's window resets: ``reset`` from now at most.
+            until = now + reset
+            for _ in range(unexplained):
+                bisect.insort(self._others, min(until - self.span, now))
+
+    def _forget(self, now: float) -> None:
+        horizon = now - 2 * self.span
+        del self._starts[: bisect.bisect_right(self._starts, horizon)]
+        del self._others[: bisect.bisect_right(self._others, horizon)]
 
     # -- the shell -------------------------------------------------------------------------
 
     def acquire(self) -> float:
         """Block until a request may start; return how long it waited."""
+        began = self._clock.monotonic()
         at = self.reserve()
-        wait = at - self._clock.monotonic()
-        if wait > 0:
-            self._clock.sleep(wait)
-            return wait
-        return 0.0
+        while at is None:  # the first request is out: wait for its answer
+            if self._interrupted:
+                break  # the run is stopping; the caller sees that next
+            self._clock.sleep(_PROBE_POLL)
+            at = self.reserve()
+        while at is not None:
+            wait = at - self._clock.monotonic()
+            if wait > 0:
+                self._clock.sleep(wait)
+            at = self.start(force=self._interrupted)
+        return max(self._clock.monotonic() - began, 0.0)
+
+    @property
+    def _interrupted(self) -> bool:
+        return bool(getattr(self._clock, "interrupted", False))
 
     @property
     def budget(self) -> int | None:
         if self._allowed is None:
             return None
-        return max(self._allowed - max(1, math.ceil(self._allowed * self._headroom)), 1)
+        return max(self._allowed - math.floor(self._allowed * self._headroom), 1)
+
+    @property
+    def span(self) -> float:
+        """Seconds in which at most ``budget`` starts may lie: the window plus the margin."""
+        return (self._window or 0.0) + self._margin
 
     @property
     def spacing(self) -> float:
         budget = self.budget
         if budget is None or not self._window:
             return 0.0
-        return self._window / budget
+        return self.span / budget
 
     def __repr__(self) -> str:
         return (
-            f"Limiter(allowed={self._allowed}, window={self._window}, used={self._used}, "
-            f"in_flight={self._in_flight})"
+            f"Limiter(allowed={self._allowed}, window={self._window}, "
+            f"starts={len(self._starts)}, others={len(self._others)}, in_flight={self._in_flight})"
         )
 
 

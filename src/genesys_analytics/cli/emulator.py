@@ -31,6 +31,7 @@ def _settings(
     fault: tuple[str, ...],
     fault_seed: int,
     late_data: float = 0.0,
+    rate_window: str = "first-request",
 ) -> EmulatorSettings:
     from genesys_analytics.emulator.settings import (
         EmulatorSettings,
@@ -48,6 +49,7 @@ def _settings(
         faults=dict(parse_fault(f) for f in fault),
         fault_seed=fault_seed,
         late_data=late_data,
+        rate_window=rate_window,
         pause_gc=True,  # this process is the emulator: generating a day may pause its GC
     )
     if rate_limit:
@@ -63,6 +65,14 @@ def _settings(
 @click.option("--per-day", type=int, default=500, show_default=True, help="Conversations a day.")
 @click.option("--now", default=None, help="The emulator's 'now' (ISO); default: this hour.")
 @click.option("--rate-limit", default=None, help="Requests per token as N/SECONDS [300/60].")
+@click.option(
+    "--rate-window",
+    type=click.Choice(["first-request", "clock"]),
+    default="first-request",
+    show_default=True,
+    help="Where a rate window starts: with the first request after the last one, or on the "
+    "clock (one window after another from the start).",
+)
 @click.option(
     "--fault",
     multiple=True,
@@ -87,6 +97,7 @@ def emulator(
     per_day: int,
     now: str | None,
     rate_limit: str | None,
+    rate_window: str,
     fault: tuple[str, ...],
     fault_seed: int,
     late_data: float,
@@ -100,7 +111,17 @@ def emulator(
 
     try:
         settings = _settings(
-            port, host, seed, days, per_day, now, rate_limit, fault, fault_seed, late_data
+            port,
+            host,
+            seed,
+            days,
+            per_day,
+            now,
+            rate_limit,
+            fault,
+            fault_seed,
+            late_data,
+            rate_window,
         )
     except ConfigError as err:
         raise click.UsageError(err.message) from None
@@ -120,7 +141,7 @@ def emulator(
         f"  truth:  {running.base_url}/_emulator/truth?start=ISO&end=ISO",
         f'  later:  curl -d \'{{"advance": "1d"}}\' {running.base_url}/_emulator/now',
         f"  faults: {dict(settings.faults) or 'none'}   rate limit: "
-        f"{settings.rate_limit[0]}/{settings.rate_limit[1]:g}s",
+        f"{settings.rate_limit[0]}/{settings.rate_limit[1]:g}s ({settings.rate_window} windows)",
         "  Ctrl-C to stop.",
     ]
     sys.stdout.write("\n".join(hints) + "\n")

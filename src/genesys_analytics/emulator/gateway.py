@@ -71,6 +71,7 @@ class Gateway:
             creds = basic_credentials(authorization)
             key, enforce = f"client:{creds[0] if creds else ''}", True
         elif api:
+            state.arrived()
             token = bearer_token(authorization)
             key, enforce = f"token:{token or ''}", token is not None
         else:

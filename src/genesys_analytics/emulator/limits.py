@@ -32,19 +32,34 @@ class WindowState:
         }
 
 
-class RateWindows:
-    """Fixed windows of ``limit`` requests per ``seconds``, one per key (token or client)."""
+#: Where a rate window starts: at the first request after the last window ended, or on
+#: the clock (every ``seconds`` from the emulator's start, whoever asks).
+WINDOW_ALIGNMENTS = ("first-request", "clock")
 
-    def __init__(self, limit: int, seconds: float, clock: Clock) -> None:
+
+class RateWindows:
+    """Fixed windows of ``limit`` requests per ``seconds``, one per key (token or client),
+    counting requests as they arrive (before any injected latency)."""
+
+    def __init__(
+        self, limit: int, seconds: float, clock: Clock, *, align: str = "first-request"
+    ) -> None:
+        if align not in WINDOW_ALIGNMENTS:
+            raise ConfigError(f"rate windows align to one of {', '.join(WINDOW_ALIGNMENTS)}.")
         self.limit = limit
         self.seconds = seconds
         self._clock = clock
+        self._origin = clock() if align == "clock" else None
         self._windows: dict[str, tuple[float, int]] = {}
 
     def hit(self, key: str, *, enforce: bool = True) -> WindowState:
         now = self._clock()
         start, count = self._windows.get(key, (now, 0))
-        if now - start >= self.seconds:
+        if self._origin is not None:
+            aligned = self._origin + math.floor((now - self._origin) / self.seconds) * self.seconds
+            if aligned != start:
+                start, count = aligned, 0
+        elif now - start >= self.seconds:
             start, count = now, 0
         count += 1
         self._windows[key] = (start, count)

@@ -63,6 +63,9 @@ class EmulatorSettings:
     job_run_seconds: float = 2.0
     job_results_ttl: float = 3600.0
     rate_limit: tuple[int, float] = (300, 60.0)
+    # "first-request": a window opens with the first request after the last one closed;
+    # "clock": windows follow one another on the clock from the start, whoever asks
+    rate_window: str = "first-request"
     token_lifetime: int = 86_400
     availability_lag: float = 3600.0
     aggregates_max_buckets: int = 1000
@@ -96,6 +99,10 @@ class EmulatorSettings:
             raise ConfigError("rate_limit must be (N >= 1, SECONDS > 0).")
         if not 0.0 <= self.late_data <= 1.0:
             raise ConfigError(f"late_data is a share between 0 and 1, not {self.late_data}.")
+        if self.rate_window not in ("first-request", "clock"):
+            raise ConfigError(
+                f"rate_window {self.rate_window!r} must be 'first-request' or 'clock'."
+            )
         object.__setattr__(self, "faults", MappingProxyType(dict(self.faults)))
         if self.now is not None:
             object.__setattr__(self, "now", parse_instant(self.now))

@@ -69,8 +69,11 @@ class EmulatorState:
             pause_gc=settings.pause_gc,
         )
         self.counters: Counter[str] = Counter()
+        self.api_arrivals: list[float] = []  # clock time of the first and last /api/v2 request
         self.tokens: dict[str, Token] = {}
-        self.windows = RateWindows(settings.rate_limit[0], settings.rate_limit[1], self.clock)
+        self.windows = RateWindows(
+            settings.rate_limit[0], settings.rate_limit[1], self.clock, align=settings.rate_window
+        )
         self.faults = Faults(settings.faults, settings.fault_seed, self.counters)
         self.wall = wall_clock(self.now, self.clock)
         self.jobs = JobStore(
@@ -135,4 +138,13 @@ class EmulatorState:
             "jobs": len(self.jobs),
             "generation": self.generation,
             "now": self.now.isoformat(),
+            "api_arrivals": list(self.api_arrivals),
         }
+
+    def arrived(self) -> None:
+        """Note an /api/v2 request's arrival (the bench measures pacing from first to last)."""
+        now = self.clock()
+        if self.api_arrivals:
+            self.api_arrivals[1:] = [now]
+        else:
+            self.api_arrivals.append(now)

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 Method = Literal["auto", "query", "job"]
 CHUNK_ATTEMPTS = 3
+OUTBOX_PAGES = 20  # pages of 100 (or job batches of 200) waiting for the writer, at most
 
 
 class Checkpointed(Protocol):
@@ -200,8 +201,11 @@ class Exporter:
         self.progress.planned(len(chunks))
         if not chunks:
             return self.stats
-        # Pages waiting for the writer: bounded, so memory does not grow with the export.
-        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(maxsize=self.request.workers + 2)
+        # Pages waiting for the writer: bounded, so memory does not grow with the export, yet
+        # room for a store batch's worth, so fetching goes on while the writer flushes one.
+        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(
+            maxsize=max(self.request.workers + 2, OUTBOX_PAGES)
+        )
         attempts: dict[str, int] = {}
         pending = 0
         with (

@@ -37,6 +37,7 @@ from typing import Any
 import duckdb
 import orjson
 
+from genesys_analytics.config import StoreSettings
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.views import create_views
@@ -52,14 +53,9 @@ BATCH_SIZE = 2000
 BATCH_BYTES = 8 << 20
 #: The NDJSON file a batch goes through, in the store's scratch directory.
 BATCH_FILE = "batch.ndjson"
-# DuckDB's buffer pool defaults to 80% of RAM and is never given back during an export:
-# RSS then grows with the size of the export. A fixed limit keeps it flat (it spills to
-# a temp directory beside the file if ever needed).
-MEMORY_LIMIT = "80MB"
-# One DuckDB thread while writing: a batch is one stream that a second thread barely
-# speeds up, each thread needs its own buffers under the cap, and the other core is
-# left to the HTTP workers. Readers (file sink commits) reset it.
-WRITE_THREADS = 1
+# DuckDB's memory cap and thread count while writing: config.StoreSettings, from
+# GENESYS_DUCKDB_MEMORY and GENESYS_DUCKDB_THREADS (readers, e.g. file sink commits, reset
+# the threads).
 
 
 def table_ddl(table: Table, *, enforce_key: bool) -> str:
@@ -90,7 +86,9 @@ class DuckDBStore:
         commit_every: int = 10_000,
         raw_only: bool = False,
         scratch_dir: Path | None = None,
+        settings: StoreSettings | None = None,
     ) -> None:
+        self.settings = settings or StoreSettings.from_env()
         self.path = Path(path)
         only = None if tables is None else set(tables)
         self._storages = {s.dataset: s for s in storages}
@@ -120,8 +118,8 @@ class DuckDBStore:
             self._tmpdir = scratch_dir
             self._cleanup = weakref.finalize(self, _clear_scratch, scratch_dir)
         self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        self.con.execute(f"SET threads = {WRITE_THREADS}")
+        self.con.execute(f"SET memory_limit = '{self.settings.memory_limit}'")
+        self.con.execute(f"SET threads = {self.settings.threads}")
         for storage in storages:
             for table in self._tables[storage.dataset]:
                 enforce = table.name in storage.key_tables

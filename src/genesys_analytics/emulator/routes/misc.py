@@ -152,4 +152,9 @@ async def set_now(request: Request) -> Response:
 
 
 async def stats(request: Request) -> Response:
-    return json_response(_emu(request).snapshot())
+    """Counters and sizes; ``?restart_arrivals=1`` then forgets the first and last API arrival."""
+    state = _emu(request)
+    snapshot = state.snapshot()
+    if request.query_params.get("restart_arrivals") == "1":
+        state.api_arrivals.clear()
+    return json_response(snapshot)
