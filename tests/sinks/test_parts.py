@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import orjson
 import pytest
 
@@ -186,3 +187,39 @@ def test_one_file_holds_the_conversations_dataset_only(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="holds the conversations table only"):
         open_sink(tmp_path / "x.csv", "csv", storages=[CONVERSATIONS_STORAGE, USERS_STORAGE])
     assert not parts_path(tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_chunk_flattened_in_pieces_equals_one_piece(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genesys_analytics.emulator.data.org import Org, OrgSpec
+    from genesys_analytics.sinks import tables
+
+    org = Org(OrgSpec(days=1, per_day=40))
+    convs = org.day(org.last_day)
+    day = {"start": f"{org.last_day}T00:00:00.000Z", "end": f"{org.now.date()}T23:59:59.999Z"}
+    outs = []
+    for piece in (10_000, 7):  # one piece, then pieces of 7 records
+        monkeypatch.setattr(tables, "PIECE", piece)
+        out = tmp_path / f"{fmt}-{piece}"
+        sink = open_sink(out, fmt)
+        sink.write("conversations", convs)
+        sink.checkpoint("conversations", "day", day)
+        sink.commit()
+        sink.close()
+        outs.append(out)
+    with duckdb.connect() as con:
+        for table in ("conversations", "segments"):
+            got = []
+            for out in outs:
+                source = (
+                    f"read_csv('{out}/{table}.csv', all_varchar = true)"
+                    if fmt == "csv"
+                    else f"read_parquet('{out}/{table}/**/*.parquet', hive_partitioning = true)"
+                )
+                got.append(con.execute(f"SELECT * FROM {source}").fetchall())
+            assert got[0] == got[1] and len(got[0]) >= len(convs), table
+    if fmt == "parquet":
+        files = list((outs[1] / "conversations").rglob("*.parquet"))
+        assert len(files) == -(-len(convs) // 7), "a file per piece"

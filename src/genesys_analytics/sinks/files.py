@@ -42,7 +42,7 @@ import orjson
 from genesys_analytics.errors import ConfigError, GenesysError
 from genesys_analytics.sinks import FORMATS, Format
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
-from genesys_analytics.sinks.parts import OUTPUT, PREVIOUS, SPOOL, Parts, parts_path
+from genesys_analytics.sinks.parts import OUTPUT, PREVIOUS, SPILL, SPOOL, Parts, parts_path
 from genesys_analytics.sinks.paths import MARKER, layout, ours_to_replace
 from genesys_analytics.sinks.schema import Storage
 from genesys_analytics.sinks.spool import ALL, Spool, canonical, line
@@ -145,7 +145,7 @@ class FileSink:
             self._keep_what_resumes()
         self._checkpointed = False
         self.spool: Spool | None = Spool(self.parts.root / SPOOL)
-        self.writer = PartWriter(fmt)
+        self.writer = PartWriter(fmt, self.parts.root / SPILL)
 
     # -- the Sink surface -------------------------------------------------------------
 

@@ -6,6 +6,7 @@ A file export (Parquet, JSON Lines, CSV) builds ``<out>.parts/`` until it is com
       export.json            what is being exported: format, layout, interval
       lock                   held (flock) by the one export writing here
       spool/                 records not yet checkpointed (sinks.spool; dropped on open)
+      duckdb_temp/           DuckDB's temp directory, should flattening a part spill
       chunks/
         00000007-<hash>/     one checkpointed chunk: its part of every table, then
           chunk.json         its checkpoint (key, dataset, meta, rows per table)
@@ -56,7 +57,9 @@ TMP = ".tmp-"
 #: Names in ``<out>.parts/`` that a commit writes (the output, an older output moved aside).
 OUTPUT = "output"
 PREVIOUS = "previous"
-_OURS = (EXPORT, LOCK, SPOOL, CHUNKS, OUTPUT, PREVIOUS)
+#: DuckDB's temp directory while it flattens parts (CSV, Parquet).
+SPILL = "duckdb_temp"
+_OURS = (EXPORT, LOCK, SPOOL, CHUNKS, OUTPUT, PREVIOUS, SPILL)
 WRITTEN_BY = "genesys-analytics"
 
 
@@ -146,7 +149,7 @@ class Parts:
         complete = self._complete()
         self._known = _current(complete)
         self.drop(c for c in complete if c not in self._known)
-        for name in (SPOOL, OUTPUT, PREVIOUS):
+        for name in (SPOOL, OUTPUT, PREVIOUS, SPILL):
             _remove(self.root / name)
 
     def lock(self) -> None:
@@ -299,6 +302,8 @@ __all__ = [
     "EXPORT",
     "OUTPUT",
     "PREVIOUS",
+    "SPILL",
+    "SPOOL",
     "PartChunk",
     "Parts",
     "parts_path",

@@ -35,8 +35,10 @@ from genesys_analytics.sinks.store import table_ddl
 
 NDJSON = "part.ndjson"
 PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
-#: DuckDB's cap while flattening a part: a part is one chunk, small.
-MEMORY_LIMIT = "256MB"
+#: Records flattened by DuckDB at a time (CSV, Parquet): a few MB of JSON.
+PIECE = 5000
+#: DuckDB's cap while flattening a piece (it spills to the chunk's directory past it).
+MEMORY_LIMIT = "128MB"
 THREADS = 1
 
 
@@ -57,26 +59,49 @@ def date_column(table: Table) -> str | None:
 class PartWriter:
     """Writes one chunk's records as its part of each table, in a chunk directory."""
 
-    def __init__(self, fmt: str) -> None:
+    def __init__(self, fmt: str, spill: Path) -> None:
+        """``spill``: DuckDB's temp directory, should a piece ever outgrow its cap."""
         self.fmt = fmt
+        self.spill = spill
         self._con: duckdb.DuckDBPyConnection | None = None
         self._created: set[str] = set()
 
     def write(
         self, storage: Storage, records: Iterable[tuple[int, bytes]], directory: Path
     ) -> dict[str, int]:
-        """Write ``(table, record)`` pairs in order; the rows per table."""
+        """Write ``(table, record)`` pairs in order; the rows per table.
+
+        CSV and Parquet are flattened ``PIECE`` records at a time, so DuckDB's memory
+        stays small however large a chunk is (a busy day read by one job).
+        """
         if self.fmt == "jsonl":
             return self._jsonl(storage, records, directory)
+        rows: dict[str, int] = {t.name: 0 for t in storage.tables}
+        piece: list[bytes] = []
+        index = 0
+        for _table, record in records:
+            piece.append(record)
+            if len(piece) >= PIECE:
+                self._piece(storage, piece, directory, index, rows)
+                piece, index = [], index + 1
+        if piece or not index:
+            self._piece(storage, piece, directory, index, rows)
+        return rows
+
+    def _piece(
+        self,
+        storage: Storage,
+        piece: list[bytes],
+        directory: Path,
+        index: int,
+        rows: dict[str, int],
+    ) -> None:
         source = directory / NDJSON
-        n = 0
         with source.open("wb") as f:
-            for _table, record in records:
-                f.write(record)
-                f.write(b"\n")
-                n += 1
+            f.writelines(record + b"\n" for record in piece)
         try:
-            return self._flatten(storage, source, directory) if n else {}
+            for name, n in self._flatten(storage, source, directory, index).items():
+                rows[name] += n
         finally:
             source.unlink()
 
@@ -113,9 +138,14 @@ class PartWriter:
             self._con.execute("SET TimeZone = 'UTC'")
             self._con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
             self._con.execute(f"SET threads = {THREADS}")
+            spill = str(self.spill).replace("'", "''")
+            self._con.execute(f"SET temp_directory = '{spill}'")
         return self._con
 
-    def _flatten(self, storage: Storage, source: Path, directory: Path) -> dict[str, int]:
+    def _flatten(
+        self, storage: Storage, source: Path, directory: Path, index: int
+    ) -> dict[str, int]:
+        """One piece: parse and flatten it in DuckDB, then append it to each table's part."""
         con = self._connection()
         for table in storage.tables:
             if table.name not in self._created:
@@ -132,10 +162,16 @@ class PartWriter:
             rows[table.name] = found[0] if found else 0
             if self.fmt == "csv":
                 target = directory / f"{table.name}.csv"
-                _copy(con, f"SELECT {', '.join(csv_columns(table))} FROM {table.name}", target,
-                      "FORMAT csv, HEADER false")  # fmt: skip
+                scratch = directory / f"{table.name}.csv.piece"
+                query = f"SELECT {', '.join(csv_columns(table))} FROM {table.name}"
+                _copy(con, query, scratch, "FORMAT csv, HEADER false")
+                with scratch.open("rb") as f, target.open("ab") as out:
+                    shutil.copyfileobj(f, out, 1 << 20)
+                scratch.unlink()
             else:
-                self._parquet(con, storage, table, directory / table.name)
+                piece = directory / table.name / str(index)
+                piece.parent.mkdir(exist_ok=True)
+                self._parquet(con, storage, table, piece)
         return rows
 
     def _parquet(self, con: Any, storage: Storage, table: Table, target: Path) -> None:
@@ -215,20 +251,25 @@ def link_parquet(table: Table, chunks: Sequence[PartChunk], target: Path) -> Non
         part = chunk.path / table.name
         if not part.is_dir():
             continue
-        for file in sorted(part.rglob("*.parquet")):
-            where = target / file.parent.relative_to(part)
-            n = numbers.get(where, 0)
-            numbers[where] = n + 1
-            where.mkdir(parents=True, exist_ok=True)
-            dest = where / f"data_{n}.parquet"
-            try:
-                os.link(file, dest)
-            except OSError:
-                shutil.copyfile(file, dest)
+        for piece in sorted((p for p in part.iterdir() if p.name.isdigit()), key=_number):
+            for file in sorted(piece.rglob("*.parquet")):
+                where = target / file.parent.relative_to(piece)
+                n = numbers.get(where, 0)
+                numbers[where] = n + 1
+                where.mkdir(parents=True, exist_ok=True)
+                dest = where / f"data_{n}.parquet"
+                try:
+                    os.link(file, dest)
+                except OSError:
+                    shutil.copyfile(file, dest)
     if not numbers:
         with duckdb.connect() as con:
             con.execute(table_ddl(table, enforce_key=False))
             _copy(con, f"SELECT * FROM {table.name}", target / "data_0.parquet", PARQUET_OPTIONS)
+
+
+def _number(path: Path) -> int:
+    return int(path.name)
 
 
 def _order(chunk: PartChunk) -> tuple[str, int]:
