@@ -25,9 +25,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=2)
     parser.add_argument("--per-day", type=int, default=15_000)
-    parser.add_argument(
-        "--format", action="append", choices=["jsonl", "csv", "parquet", "duckdb"]
-    )
+    parser.add_argument("--format", action="append", choices=["jsonl", "csv", "parquet", "duckdb"])
     args = parser.parse_args()
     org = Org(OrgSpec(days=args.days, per_day=args.per_day))
     days = [org.first_day + timedelta(days=i) for i in range(args.days)]
