@@ -223,3 +223,18 @@ def test_a_chunk_flattened_in_pieces_equals_one_piece(
     if fmt == "parquet":
         files = list((outs[1] / "conversations").rglob("*.parquet"))
         assert len(files) == -(-len(convs) // 7), "a file per piece"
+
+
+def test_starting_over_never_clears_parts_another_export_is_writing(tmp_path: Path) -> None:
+    from genesys_analytics.errors import ConfigError
+
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write("conversations", [{"conversationId": "a", "conversationStart": DAY1["start"]}])
+    sink.checkpoint("conversations", "k1", DAY1)
+    with pytest.raises(ConfigError, match="another export is writing"):
+        open_sink(out, "jsonl", resume=False)
+    assert list(sink.done_chunks("conversations")) == ["k1"], "the running export's chunk stays"
+    sink.commit()
+    sink.close()
+    assert out.read_bytes().count(b"\n") == 1

@@ -131,15 +131,14 @@ class FileSink:
         self._timestamps = dict(timestamps)
         self._routes = {s.dataset: _router(s) for s in storages}
         self.parts = Parts(parts_path(path))
-        if not resume:
-            self.parts.remove()
-        self._created = not self.parts.root.exists()
+        self._created = not resume or not self.parts.root.exists()
         self.parts.open(
             {
                 "format": fmt,
                 "layout": self.layout,
                 "interval": None if interval is None else interval.iso(),
-            }
+            },
+            fresh=not resume,
         )
         if resume:
             self._keep_what_resumes()

@@ -137,10 +137,15 @@ class Parts:
 
     # -- writing ------------------------------------------------------------------------
 
-    def open(self, info: dict[str, Any]) -> None:
-        """Create or reuse ``root``, take its lock, record ``info``, drop unfinished work."""
+    def open(self, info: dict[str, Any], *, fresh: bool = False) -> None:
+        """Create or reuse ``root``, take its lock, record ``info``, drop unfinished work
+        (and, ``fresh``, every chunk: an export that starts over)."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.lock()
+        if fresh:
+            for name in _OURS:
+                if name != LOCK:
+                    _remove(self.root / name)
         _write_atomic(self.root / EXPORT, orjson.dumps({"written_by": WRITTEN_BY, **info}))
         self.chunks_dir.mkdir(exist_ok=True)
         for entry in self.chunks_dir.iterdir():
