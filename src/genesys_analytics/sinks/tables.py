@@ -39,7 +39,8 @@ PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
 #: a day of 15,000 conversations: 1,000 peaks at 210 MB RSS but pays per-statement
 #: overhead; 5,000 peaks at 250 MB; 2,500 at 236 MB, about as fast as 5,000.
 PIECE = 2500
-#: DuckDB's cap while flattening a piece (it spills to the chunk's directory past it).
+#: DuckDB's cap while flattening a piece, far above what one uses (the in-memory tables of a
+#: piece cannot spill: 2,000 records ran out of memory at 64 MB).
 MEMORY_LIMIT = "128MB"
 THREADS = 1
 
