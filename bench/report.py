@@ -87,6 +87,12 @@ def ratios(results: Sequence[Result]) -> list[str]:
                 f"{ours.per_cpu_second / sdk.per_cpu_second if sdk.per_cpu_second else 0:.1f}× "
                 "the SDK's"
             )
+    for ours in (r for r in cpu if r.contender.startswith("ours")):
+        if ours.sink in ("jsonl", "csv", "parquet"):
+            out.append(
+                f"- cpu-bound, {ours.contender} → {ours.sink}: {ours.per_second:,.0f} conv/s "
+                f"(≥ 25,000 into files): {verdict(ours.per_second >= 25_000)}"
+            )
     mem = [r for r in results if r.scenario.startswith("memory")]
     sizes = sorted({r.conversations for r in mem})
     for sink in sorted({r.sink for r in mem}):

@@ -179,6 +179,8 @@ def cpu_bound(scale: Scale, workdir: Path) -> list[Result]:
                 workdir,
             ),
             run_one(emu, "cpu-bound", ours("query", "jsonl", start, end), truth, workdir),
+            run_one(emu, "cpu-bound", ours("query", "csv", start, end), truth, workdir),
+            run_one(emu, "cpu-bound", ours("query", "parquet", start, end), truth, workdir),
         ]
     return results
 

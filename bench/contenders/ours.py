@@ -30,6 +30,14 @@ def written_ids(out: Path, fmt_: str) -> list[str]:
     if fmt_ == "jsonl":
         with out.open("rb") as f:
             return [orjson.loads(line)["conversationId"] for line in f if line.strip()]
+    if fmt_ in ("csv", "parquet"):
+        source = (
+            f"read_csv('{out}', header = true)"
+            if fmt_ == "csv"
+            else f"read_parquet('{out}/conversations/**/*.parquet')"
+        )
+        with duckdb.connect() as con:
+            return [r[0] for r in con.execute(f"SELECT conversation_id FROM {source}").fetchall()]
     con = duckdb.connect(str(out), read_only=True)
     try:
         rows = con.execute("SELECT conversation_id FROM conversations").fetchall()

@@ -78,7 +78,7 @@ def test_export_file_formats_exact(emulator: Any, tmp_path: Path, fmt_name: str)
             for r in con.execute(f"select conversation_id from read_csv_auto('{out}')").fetchall()
         ]
     else:
-        glob = f"{out}/**/*.parquet"
+        glob = f"{out}/conversations/**/*.parquet"
         ids = [
             r[0]
             for r in con.execute(f"select conversation_id from read_parquet('{glob}')").fetchall()

@@ -128,10 +128,11 @@ def test_a_rerun_replaces_its_own_earlier_export_and_says_so(
         assert sorted(r[0] for r in rows) == truth
     else:
         marker = orjson.loads((out / MARKER).read_bytes())
-        assert marker["format"] == "parquet" and marker["conversations"] == len(truth)
+        assert marker["format"] == "parquet"
+        assert marker["tables"]["conversations"]["rows"] == len(truth)
         with duckdb.connect() as con:
             rows = con.execute(
-                "SELECT conversation_id FROM read_parquet(?)", [f"{out}/**/*.parquet"]
+                "SELECT conversation_id FROM read_parquet(?)", [f"{out}/conversations/**/*.parquet"]
             ).fetchall()
         assert sorted(r[0] for r in rows) == truth
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
@@ -156,8 +157,8 @@ def test_a_file_it_did_not_write_is_kept_unless_forced(
     res = export(emu, tmp_path, str(out), "--format", fmt_name, "--force")
     assert res.returncode == 0, res.stderr
     assert f"replacing {out}" in res.stderr
-    if fmt_name == "jsonl":
-        assert jsonl_ids(out) == emu.truth(START, END)["ids"]
+    if fmt_name == "jsonl":  # an --out without the .jsonl ending is a directory of tables
+        assert jsonl_ids(out / "conversations.jsonl") == emu.truth(START, END)["ids"]
     elif fmt_name == "parquet":
         assert (out / MARKER).is_file()
     elif fmt_name == "duckdb":
@@ -216,7 +217,8 @@ def test_resume_with_another_interval_writes_exactly_that_interval(
     ("fmt_name", "setup", "out", "says"),
     [
         ("duckdb", "dir", "taken", "is a directory"),
-        ("jsonl", "dir", "taken", "is a directory"),
+        ("jsonl", "dir", "taken.jsonl", "is a directory"),
+        ("csv", "file", "taken", "is a file and --format csv writes a directory"),
         ("duckdb", "file", "taken/x.duckdb", "is a file, not a directory"),
         ("jsonl", "file", "taken/sub/x.jsonl", "is a file, not a directory"),
         ("duckdb", "file", "taken", "not a DuckDB database"),
@@ -225,7 +227,7 @@ def test_resume_with_another_interval_writes_exactly_that_interval(
 def test_a_path_mistake_is_one_sentence_before_any_request(
     emu: Any, tmp_path: Path, fmt_name: str, setup: str, out: str, says: str
 ) -> None:
-    taken = tmp_path / "taken"
+    taken = tmp_path / out.split("/")[0]
     if setup == "dir":
         taken.mkdir()
     else:
@@ -236,7 +238,7 @@ def test_a_path_mistake_is_one_sentence_before_any_request(
     line = one_error_line(res)
     assert says in line and "taken" in line
     assert requests(emu) == before, "the path is checked before any request"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"], "nothing created"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [taken.name], "nothing created"
     if setup == "dir":
         assert list(taken.iterdir()) == []
     else:
@@ -281,8 +283,8 @@ def test_forgetting_resume_is_refused_and_force_starts_over(emu: Any, tmp_path: 
     args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(out)]
     args += ["--format", "jsonl", "--method", "query", "--workers", "1"]
     kill_after(emu, tmp_path, args, 1)
-    staging = tmp_path / "out.jsonl.staging.duckdb"
-    assert staging.exists() and not out.exists()
+    staging = tmp_path / "out.jsonl.parts"
+    assert staging.is_dir() and not out.exists()
     before = requests(emu)
     res = run_cli(args, cli_env(emu), tmp_path)
     assert res.returncode == 2
@@ -290,9 +292,8 @@ def test_forgetting_resume_is_refused_and_force_starts_over(emu: Any, tmp_path: 
     assert f"an interrupted jsonl export of {fmt(START)}/{fmt(END)} is staged at {staging}" in line
     assert "add --resume to continue it, or --force to start over" in line
     assert requests(emu) == before
-    with duckdb.connect(str(staging), read_only=True) as con:
-        chunks = con.execute("SELECT count(*) FROM _export_chunks").fetchone()
-    assert chunks is not None and chunks[0] >= 1, "the staged chunks are kept"
+    chunks = [p for p in (staging / "chunks").iterdir() if (p / "chunk.json").is_file()]
+    assert len(chunks) >= 1, "the staged chunks are kept"
     res = run_cli([*args, "--force"], cli_env(emu), tmp_path)
     assert res.returncode == 0, res.stderr
     assert jsonl_ids(out) == emu.truth(START, END)["ids"]

@@ -217,7 +217,8 @@ def test_a_staged_export_is_never_discarded_silently(emu: RunningEmulator, tmp_p
             export(client, START, END, out=out, format="jsonl", resume=True)
         result = export(client, START, END, out=out, format="jsonl", resume=True, force=True)
     assert result.chunks_skipped == 0, "forced: started over in the new format"
-    ids = sorted(line.split('"conversationId":"')[1].split('"')[0] for line in out.open())
+    lines = (out / "conversations.jsonl").open()  # --out without an ending: a directory
+    ids = sorted(line.split('"conversationId":"')[1].split('"')[0] for line in lines)
     assert ids == emu.truth(START, END)["ids"]
 
 

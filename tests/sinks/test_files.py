@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -10,18 +10,15 @@ import duckdb
 import orjson
 import pytest
 
-from genesys_analytics.emulator.data.org import Org, OrgSpec
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.sinks import files as sinks
-from genesys_analytics.sinks.files import FileSink, open_sink
+from genesys_analytics.sinks.files import open_sink
+from genesys_analytics.sinks.parts import parts_path
 from genesys_analytics.sinks.paths import MARKER
 from genesys_analytics.sinks.staging import (
     Staged,
     remove_unused_store,
     scratch_path,
     staged_export,
-    staging_path,
-    temp_path,
 )
 from genesys_analytics.sinks.store import DuckDBStore
 from genesys_analytics.timeutil import Interval
@@ -266,6 +263,9 @@ def test_unknown_format_is_a_config_error(tmp_path: Path) -> None:
 
 # -- file formats ------------------------------------------------------------------------
 
+MAY1 = {"start": "2024-05-01T00:00:00.000Z", "end": "2024-05-02T00:00:00.000Z"}
+MAY2 = {"start": "2024-05-02T00:00:00.000Z", "end": "2024-05-03T00:00:00.000Z"}
+
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
@@ -275,17 +275,17 @@ def test_jsonl_round_trip_is_ordered_and_deduped(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
     sink.write("conversations", [A, C])
-    sink.checkpoint("conversations", "k1", {})
     newer_a = conv("a", "2024-05-01T10:00:00.000Z", version=9)
-    sink.write("conversations", [B, newer_a])  # a retried chunk gives "a" again
-    sink.checkpoint("conversations", "k2", {})
+    sink.write("conversations", [B, newer_a])  # a re-read page gives "a" again
+    sink.checkpoint("conversations", "k1", MAY1)
+    sink.checkpoint("conversations", "k2", MAY2)
     assert not out.exists(), "the final path stays absent until commit"
-    assert staging_path(out).exists()
+    assert parts_path(out).is_dir()
     sink.commit()
     sink.close()
     assert read_jsonl(out) == [B, newer_a, C]  # by conversationStart, newest copy of "a"
     assert out.read_text().count("\n") == 3
-    assert not staging_path(out).exists() and not temp_path(out).exists()
+    assert not parts_path(out).exists()
 
 
 def test_jsonl_keeps_raw_text_byte_for_byte(tmp_path: Path) -> None:
@@ -294,11 +294,12 @@ def test_jsonl_keeps_raw_text_byte_for_byte(tmp_path: Path) -> None:
         "conversationId": "z",
         "conversationStart": "2024-05-01T00:00:00.000Z",
         "mos": 4.10,
-        "name": 'Zoë \u2028 "quoted"',
+        "name": 'Zoë \u2028 "quoted"\t\n',
         "n": 12345678901234567,
     }
     sink = open_sink(out, "jsonl")
     sink.write("conversations", [odd])
+    sink.checkpoint("conversations", "k1", MAY1)
     sink.commit()
     sink.close()
     assert out.read_bytes() == orjson.dumps(odd) + b"\n"
@@ -307,30 +308,30 @@ def test_jsonl_keeps_raw_text_byte_for_byte(tmp_path: Path) -> None:
 def test_file_sink_crash_then_resume_continues(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write("conversations", [A])
-    sink.checkpoint("conversations", "k1", {"n": 1})
-    sink.write("conversations", [B])  # unfinished chunk k2
-    sink.close()  # crash: no commit
+    sink.write("conversations", [A, C])
+    sink.checkpoint("conversations", "k1", {**MAY1, "n": 1})
+    sink.close()  # crash: no commit; C (of the unfinished chunk k2) is not kept
     assert not out.exists()
 
     sink = open_sink(out, "jsonl", resume=True)
-    assert sink.done_chunks("conversations") == {"k1": {"n": 1, "dataset": "conversations"}}
-    sink.write("conversations", [B, C])
-    sink.checkpoint("conversations", "k2", {"n": 2})
+    assert sink.done_chunks("conversations") == {"k1": {**MAY1, "n": 1, "dataset": "conversations"}}
+    sink.write("conversations", [C])
+    sink.checkpoint("conversations", "k2", MAY2)
     sink.commit()
     sink.close()
-    assert [c["conversationId"] for c in read_jsonl(out)] == ["b", "a", "c"]
+    assert [c["conversationId"] for c in read_jsonl(out)] == ["a", "c"]
 
 
 def test_file_sink_without_resume_starts_fresh(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
     sink.write("conversations", [A])
-    sink.checkpoint("conversations", "k1", {})
+    sink.checkpoint("conversations", "k1", MAY1)
     sink.close()
     sink = open_sink(out, "jsonl", resume=False)
     assert sink.done_chunks("conversations") == {}
     sink.write("conversations", [C])
+    sink.checkpoint("conversations", "k2", MAY2)
     sink.commit()
     sink.close()
     assert [c["conversationId"] for c in read_jsonl(out)] == ["c"]
@@ -341,6 +342,7 @@ def test_commit_replaces_an_earlier_export(tmp_path: Path) -> None:
     out.write_bytes(orjson.dumps(C) + b"\n")
     sink = open_sink(out, "jsonl")
     sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", MAY1)
     assert read_jsonl(out) == [C]  # untouched until commit
     sink.commit()
     sink.close()
@@ -351,7 +353,7 @@ def test_commit_keeps_a_file_that_appeared_meanwhile_unless_forced(tmp_path: Pat
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
     sink.write("conversations", [A])
-    sink.checkpoint("conversations", "k1", {})
+    sink.checkpoint("conversations", "k1", MAY1)
     out.write_text("mine\n")  # written by someone else during the export
     with pytest.raises(ConfigError, match="not an earlier jsonl export"):
         sink.commit()
@@ -366,14 +368,16 @@ def test_commit_keeps_a_file_that_appeared_meanwhile_unless_forced(tmp_path: Pat
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
-def test_the_output_holds_only_the_interval_asked_for(tmp_path: Path, fmt: str) -> None:
+def test_a_resume_drops_the_staged_chunks_outside_its_interval(tmp_path: Path, fmt: str) -> None:
     out = tmp_path / f"out.{fmt}"
-    interval = Interval.of("2024-05-01T09:30:00Z", "2024-05-02T00:00:00Z")
-    sink = open_sink(out, fmt)  # an interrupted run of a longer interval staged all three
+    sink = open_sink(out, fmt)  # an interrupted run of a longer interval staged two days
     sink.write("conversations", [A, B, C])
-    sink.checkpoint("conversations", "k", {})
+    sink.checkpoint("conversations", "k1", MAY1)
+    sink.checkpoint("conversations", "k2", MAY2)
     sink.close()
+    interval = Interval.of("2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z")
     sink = open_sink(out, fmt, resume=True, interval=interval)
+    assert list(sink.done_chunks("conversations")) == ["k1"], "k2 is read again if asked"
     sink.commit()
     sink.close()
     with duckdb.connect() as con:
@@ -381,12 +385,12 @@ def test_the_output_holds_only_the_interval_asked_for(tmp_path: Path, fmt: str) 
             ids = [c["conversationId"] for c in read_jsonl(out)]
         else:
             source = "read_csv(?)" if fmt == "csv" else "read_parquet(?)"
-            where = str(out) if fmt == "csv" else f"{out}/**/*.parquet"
+            where = str(out) if fmt == "csv" else f"{out}/conversations/**/*.parquet"
             ids = [
                 r[0]
                 for r in con.execute(f"SELECT conversation_id FROM {source}", [where]).fetchall()
             ]
-    assert ids == ["a"]
+    assert ids == ["b", "a"]
 
 
 def test_a_staged_export_says_what_it_is(tmp_path: Path) -> None:
@@ -395,12 +399,26 @@ def test_a_staged_export_says_what_it_is(tmp_path: Path) -> None:
     assert staged_export(out) is None
     sink = open_sink(out, "csv", interval=interval)
     sink.write("conversations", [A])
-    sink.checkpoint("conversations", "k1", {})
+    sink.checkpoint("conversations", "k1", MAY1)
     sink.close()
     staged = staged_export(out)
-    assert staged == Staged(staging_path(out), "csv", interval.iso(), 1)
+    assert staged == Staged(parts_path(out), "csv", interval.iso(), 1)
     assert staged.describe() == f"an interrupted csv export of {interval.iso()}"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.staging.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv.parts"]
+
+
+def test_a_staged_export_being_written_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    sink = open_sink(out, "jsonl")
+    sink.write("conversations", [A])
+    sink.checkpoint("conversations", "k1", MAY1)
+    with pytest.raises(ConfigError, match="another export is writing"):
+        staged_export(out)
+    with pytest.raises(ConfigError, match="another export is writing"):
+        open_sink(out, "jsonl", resume=True)
+    sink.close()
+    staged = staged_export(out)
+    assert staged is not None and staged.chunks == 1
 
 
 def test_a_sink_that_never_checkpointed_leaves_nothing(tmp_path: Path) -> None:
@@ -411,41 +429,119 @@ def test_a_sink_that_never_checkpointed_leaves_nothing(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_staging_file_we_did_not_write_is_in_the_way(tmp_path: Path) -> None:
+def test_a_parts_directory_we_did_not_write_is_in_the_way(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    staging_path(out).write_text("precious\n")
+    parts_path(out).write_text("precious\n")
     with pytest.raises(ConfigError, match="is in the way"):
         staged_export(out)
-    staging_path(out).unlink()
-    with duckdb.connect(str(staging_path(out))) as con:
-        con.execute("CREATE TABLE mine (x INT)")
+    parts_path(out).unlink()
+    parts_path(out).mkdir()
+    (parts_path(out) / "mine.txt").write_text("precious\n")
     with pytest.raises(ConfigError, match="is in the way"):
         staged_export(out)
 
 
-def test_a_killed_runs_scratch_is_cleared_and_nothing_else(tmp_path: Path) -> None:
+def test_what_a_killed_run_left_is_cleared_and_nothing_else(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write("conversations", [A])
-    sink.checkpoint("conversations", "k1", {})
+    sink.write("conversations", [A, C])
+    sink.checkpoint("conversations", "k1", MAY1)
     sink.close()
-    scratch = scratch_path(staging_path(out))
-    scratch.mkdir()  # what SIGKILL leaves: a batch, DuckDB's spill files, a half output
-    for name in ("batch.ndjson", "output", "output.part", "duckdb_temp_storage_DEFAULT-0.tmp"):
-        (scratch / name).write_text("debris")
-    (scratch / "mine.txt").write_text("precious")
+    parts = parts_path(out)
+    (parts / "spool").mkdir()  # what SIGKILL leaves: spooled records, a half chunk, output
+    (parts / "spool" / "conversations~2024-05-02.spool").write_text("debris")
+    (parts / "chunks" / ".tmp-00000002").mkdir()
+    (parts / "chunks" / ".tmp-00000002" / "conversations.jsonl").write_text("half")
+    (parts / "output").mkdir()
+    (parts / "mine.txt").write_text("precious")
     sink = open_sink(out, "jsonl", resume=True)
+    assert sorted(p.name for p in (parts / "chunks").iterdir())[0].startswith("00000001-")
+    assert len(list((parts / "chunks").iterdir())) == 1
     sink.commit()
     sink.close()
     assert read_jsonl(out) == [A]
-    assert [p.name for p in scratch.iterdir()] == ["mine.txt"], "only what we write is removed"
-    (scratch / "mine.txt").unlink()
-    sink = open_sink(out, "jsonl")
-    sink.write("conversations", [B])
-    sink.checkpoint("conversations", "k1", {})
+    assert [p.name for p in parts.iterdir()] == ["mine.txt"], "only what we write is removed"
+
+
+def test_csv_is_the_flat_conversations_table(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    sink = open_sink(out, "csv")
+    sink.write("conversations", [C, A, B])
+    sink.checkpoint("conversations", "k2", MAY2)
+    sink.checkpoint("conversations", "k1", MAY1)
+    assert not out.exists()
     sink.commit()
     sink.close()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+    with out.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["conversation_id"] for r in rows] == ["b", "a", "c"]
+    assert "raw" not in rows[0]
+    assert rows[1]["media_types"] == "callback,voice"
+    assert rows[0]["ongoing"] == "true" and rows[0]["conversation_end"] == ""
+    assert rows[1]["conversation_start"].startswith("2024-05-01 10:00:00")
+    assert rows[1]["conversation_start"].endswith("+00")
+    assert not parts_path(out).exists()
+
+
+def test_parquet_is_a_directory_per_table_partitioned_by_utc_day(tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    sink = open_sink(out, "parquet")
+    sink.write("conversations", [A, B, C])
+    sink.checkpoint("conversations", "k1", MAY1)
+    sink.checkpoint("conversations", "k2", MAY2)
+    assert not out.exists()
+    sink.commit()
+    sink.close()
+    tables = ["conversations", "participants", "sessions", "segments", "session_metrics"]
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER, *tables])
+    for table in tables:
+        assert sorted(p.name for p in (out / table).iterdir()) == [
+            "conversation_date=2024-05-01",
+            "conversation_date=2024-05-02",
+        ]
+    marker = orjson.loads((out / MARKER).read_bytes())
+    assert marker["format"] == "parquet" and marker["tables"]["conversations"]["rows"] == 3
+    assert marker["tables"]["sessions"] == {"path": "sessions", "rows": 4}
+    with duckdb.connect() as con:
+        rows = con.execute(
+            "SELECT conversation_id, conversation_date::VARCHAR, raw, "
+            "typeof(conversation_start) FROM read_parquet(?, hive_partitioning = true) ORDER BY 1",
+            [f"{out}/conversations/**/*.parquet"],
+        ).fetchall()
+        sessions = con.execute(
+            "SELECT session_id, conversation_date::VARCHAR FROM read_parquet(?, "
+            "hive_partitioning = true) ORDER BY 1",
+            [f"{out}/sessions/**/*.parquet"],
+        ).fetchall()
+    assert [r[:2] for r in rows] == [("a", "2024-05-01"), ("b", "2024-05-01"), ("c", "2024-05-02")]
+    assert orjson.loads(rows[0][2]) == A
+    assert rows[0][3] == "TIMESTAMP WITH TIME ZONE"
+    assert sessions == [
+        ("a-s0", "2024-05-01"),
+        ("a-s1", "2024-05-01"),
+        ("b-s0", "2024-05-01"),
+        ("c-s0", "2024-05-02"),
+    ]
+    assert not parts_path(out).exists()
+
+
+def test_parquet_commit_replaces_an_older_directory(tmp_path: Path) -> None:
+    out = tmp_path / "out.parquet"
+    for batch, meta in (([A, C], MAY2), ([B], MAY1)):
+        sink = open_sink(out, "parquet")
+        sink.write("conversations", batch)
+        sink.checkpoint("conversations", "k", meta)
+        sink.commit()
+        sink.close()
+    assert [p.name for p in (out / "conversations").iterdir()] == ["conversation_date=2024-05-01"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
+
+
+def test_closed_file_sink_refuses_writes(tmp_path: Path) -> None:
+    sink = open_sink(tmp_path / "x.jsonl", "jsonl")
+    sink.close()
+    with pytest.raises(RuntimeError):
+        sink.write("conversations", [A])
 
 
 def test_batches_go_through_a_scratch_directory_beside_the_database(
@@ -477,70 +573,6 @@ def test_remove_unused_store_removes_only_a_store_without_checkpoints(tmp_path: 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["used.duckdb"]
 
 
-def test_csv_is_the_flat_conversations_table(tmp_path: Path) -> None:
-    out = tmp_path / "out.csv"
-    sink = open_sink(out, "csv")
-    sink.write("conversations", [C, A, B])
-    sink.checkpoint("conversations", "k", {})
-    assert not out.exists()
-    sink.commit()
-    sink.close()
-    with out.open(newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert [r["conversation_id"] for r in rows] == ["b", "a", "c"]
-    assert "raw" not in rows[0]
-    assert rows[1]["media_types"] == "callback,voice"
-    assert rows[0]["ongoing"] == "true" and rows[0]["conversation_end"] == ""
-    assert rows[1]["conversation_start"].startswith("2024-05-01 10:00:00")
-    assert rows[1]["conversation_start"].endswith("+00")
-    assert not staging_path(out).exists()
-
-
-def test_parquet_is_partitioned_by_utc_day(tmp_path: Path) -> None:
-    out = tmp_path / "out.parquet"
-    sink = open_sink(out, "parquet")
-    sink.write("conversations", [A, B, C])
-    sink.checkpoint("conversations", "k", {})
-    assert not out.exists()
-    sink.commit()
-    sink.close()
-    assert sorted(p.name for p in out.iterdir()) == [
-        MARKER,
-        "conversation_date=2024-05-01",
-        "conversation_date=2024-05-02",
-    ]
-    marker = orjson.loads((out / MARKER).read_bytes())
-    assert marker["format"] == "parquet" and marker["conversations"] == 3
-    with duckdb.connect() as con:
-        rows = con.execute(
-            "SELECT conversation_id, conversation_date::VARCHAR, raw, "
-            "typeof(conversation_start) FROM read_parquet(?, hive_partitioning = true) ORDER BY 1",
-            [f"{out}/**/*.parquet"],
-        ).fetchall()
-    assert [r[:2] for r in rows] == [("a", "2024-05-01"), ("b", "2024-05-01"), ("c", "2024-05-02")]
-    assert orjson.loads(rows[0][2]) == A
-    assert rows[0][3] == "TIMESTAMP WITH TIME ZONE"
-    assert not temp_path(out).exists() and not staging_path(out).exists()
-
-
-def test_parquet_commit_replaces_an_older_directory(tmp_path: Path) -> None:
-    out = tmp_path / "out.parquet"
-    for batch in ([A, C], [B]):
-        sink = open_sink(out, "parquet")
-        sink.write("conversations", batch)
-        sink.commit()
-        sink.close()
-    assert sorted(p.name for p in out.iterdir()) == [MARKER, "conversation_date=2024-05-01"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.parquet"]
-
-
-def test_closed_file_sink_refuses_writes(tmp_path: Path) -> None:
-    sink = open_sink(tmp_path / "x.jsonl", "jsonl")
-    sink.close()
-    with pytest.raises(RuntimeError):
-        sink.write("conversations", [A])
-
-
 def test_malformed_child_timestamp_becomes_null_not_a_failure(tmp_path: Path) -> None:
     db = tmp_path / "out.duckdb"
     bad = conv("x", "2024-05-01T10:00:00.000Z")
@@ -554,91 +586,3 @@ def test_malformed_child_timestamp_becomes_null_not_a_failure(tmp_path: Path) ->
     assert q(db, "SELECT segment_start, segment_end FROM segments") == [
         (None, datetime(2024, 5, 1, 10, 0, 0, 250000, tzinfo=UTC))
     ]
-
-
-# -- bounded commits: same output as one whole-table ordered query, under the memory cap ---
-
-
-def multi_day_sink(out: Path, fmt: str) -> FileSink:
-    org = Org(OrgSpec(days=3, per_day=150))
-    convs = [c for i in range(3) for c in org.day(org.first_day + timedelta(days=i))]
-    nostart = {"conversationId": "aaa-no-start"}
-    sink = open_sink(out, fmt)
-    assert isinstance(sink, FileSink)
-    sink.write(
-        "conversations", [nostart, *convs[1::2], *convs[::2]]
-    )  # shuffled across windows and days
-    sink.checkpoint("conversations", "k", {})
-    return sink
-
-
-@pytest.fixture
-def capped(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Tiny windows, and the memory_limit seen by every COPY of the commit."""
-    monkeypatch.setattr(sinks, "JSONL_WINDOW", 40)
-    seen: list[str] = []
-    real_copy = sinks._copy
-
-    def copy(con: Any, *args: Any) -> None:
-        seen.append(con.execute("SELECT current_setting('memory_limit')").fetchone()[0])
-        real_copy(con, *args)
-
-    monkeypatch.setattr(sinks, "_copy", copy)
-    return seen
-
-
-def memory_limit(sink: FileSink) -> str:
-    assert sink.store is not None
-    limit: str = sink.store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    with duckdb.connect() as con:
-        assert limit != con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    return limit
-
-
-def test_csv_commit_equals_one_ordered_copy_under_the_memory_cap(
-    tmp_path: Path, capped: list[str]
-) -> None:
-    out = tmp_path / "out.csv"
-    sink = multi_day_sink(out, "csv")
-    limit = memory_limit(sink)
-    assert sink.store is not None
-    whole = tmp_path / "whole.csv"  # what the single whole-table COPY gave before
-    cols = ", ".join(sinks._csv_columns())
-    sink.store.con.execute(
-        f"COPY (SELECT {cols} FROM conversations {sinks.ORDER}) TO '{whole}' (HEADER true)"
-    )
-    sink.commit()
-    sink.close()
-    assert out.read_bytes() == whole.read_bytes()
-    assert out.read_text().splitlines()[-1].startswith("aaa-no-start,")  # NULL start last
-    assert len(capped) > 10 and set(capped) == {limit}  # many windows, all capped
-    assert not scratch_path(staging_path(out)).exists()  # nor the part file in it
-    assert not staging_path(out).exists()
-
-
-def test_parquet_commit_equals_one_ordered_query_per_day_under_the_memory_cap(
-    tmp_path: Path, capped: list[str]
-) -> None:
-    out = tmp_path / "out.parquet"
-    sink = multi_day_sink(out, "parquet")
-    limit = memory_limit(sink)
-    assert sink.store is not None
-    cur = sink.store.con.execute(f"SELECT * FROM conversations {sinks.ORDER}")
-    at = [d[0] for d in cur.description].index("conversation_date")
-    want: dict[str, list[tuple[Any, ...]]] = {}  # partition -> its rows, as one query gives
-    for row in cur.fetchall():
-        day = row[at]
-        name = "__HIVE_DEFAULT_PARTITION__" if day is None else day.isoformat()
-        want.setdefault(f"conversation_date={name}", []).append(row[:at] + row[at + 1 :])
-    sink.commit()
-    sink.close()
-    assert len(want) == 4  # three days and the conversation without a start
-    assert sorted(p.name for p in out.iterdir()) == sorted([*want, MARKER])
-    one_file = "SELECT * FROM read_parquet(?, hive_partitioning = false)"
-    with duckdb.connect() as con:
-        for part, rows in want.items():
-            files = list((out / part).iterdir())
-            assert [f.name for f in files] == ["data_0.parquet"]
-            assert con.execute(one_file, [str(files[0])]).fetchall() == rows
-    assert capped == [limit] * 4
-    assert not temp_path(out).exists() and not staging_path(out).exists()

@@ -103,9 +103,36 @@ def test_a_file_we_did_not_write_needs_force(tmp_path: Path, fmt: str, content: 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "duckdb"])
 def test_a_directory_is_refused_for_a_one_file_format(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"x.{fmt}"
+    out.mkdir()
+    said = "--format duckdb writes one" if fmt == "duckdb" else f"an --out ending in .{fmt} is one"
     for force in (False, True):
-        with pytest.raises(ConfigError, match=f"is a directory; --format {fmt} writes one"):
-            check_target(tmp_path, fmt, force=force)
+        with pytest.raises(ConfigError, match=f"is a directory; {said}"):
+            check_target(out, fmt, force=force)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_a_file_format_without_its_ending_is_a_directory_of_tables(
+    tmp_path: Path, fmt: str
+) -> None:
+    out = tmp_path / "lake"
+    assert check_target(out, fmt, tables=["conversations", "users"]).note is None
+    out.mkdir()
+    write(out / MARKER, '{"format": "csv"}')
+    write(out / "users.csv", "user_id\n")
+    write(out / "conversations" / "conversation_date=2024-05-01" / "data_0.parquet", "PAR1")
+    write(out / "users" / "data_0.parquet", "PAR1")
+    note = check_target(out, fmt).note
+    assert note is not None and note.startswith(f"replacing the earlier csv export in {out}")
+    write(out / "users" / "notes.txt", "mine")
+    with pytest.raises(ConfigError, match="did not write \\(users\\)"):
+        check_target(out, fmt, force=True)
+
+
+def test_one_file_holds_the_conversations_tables_only(tmp_path: Path) -> None:
+    check_target(tmp_path / "x.jsonl", "jsonl", tables=["conversations", "segments"])
+    with pytest.raises(ConfigError, match=r"one jsonl file.*also writes users; give a directory"):
+        check_target(tmp_path / "x.jsonl", "jsonl", tables=["conversations", "users"])
 
 
 def test_a_parquet_directory_of_ours_is_replaced(tmp_path: Path) -> None:

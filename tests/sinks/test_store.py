@@ -12,7 +12,6 @@ import orjson
 import pytest
 
 from genesys_analytics.emulator.data.org import Org, OrgSpec
-from genesys_analytics.sinks import files as sinks
 from genesys_analytics.sinks.files import open_sink
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import SCHEMA
@@ -156,23 +155,22 @@ def test_raw_only_store_refuses_child_tables(tmp_path: Path) -> None:
         DuckDBStore(tmp_path / "x.duckdb", raw_only=True)
 
 
-def test_jsonl_is_written_in_windows_yet_globally_ordered(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(sinks, "JSONL_WINDOW", 7)  # many small ordered windows
+def test_jsonl_is_globally_ordered_whatever_order_chunks_finish_in(tmp_path: Path) -> None:
     org = Org(OrgSpec(days=2, per_day=300))
-    convs = [c for d in (org.last_day - timedelta(days=1), org.last_day) for c in org.day(d)]
+    days = (org.last_day - timedelta(days=1), org.last_day)
+    convs = [c for d in days for c in org.day(d)]
     shuffled = convs[1::2] + convs[::2]
-    nostart = {"conversationId": "aaa-no-start"}
     out = tmp_path / "out.jsonl"
     sink = open_sink(out, "jsonl")
-    sink.write("conversations", [nostart, *shuffled])
-    sink.checkpoint("conversations", "k", {})
+    sink.write("conversations", shuffled)
+    for d in reversed(days):  # the later day's chunk finishes first
+        interval = {"start": f"{d}T00:00:00.000Z", "end": f"{d + timedelta(days=1)}T00:00:00.000Z"}
+        sink.checkpoint("conversations", f"k {d}", interval)
     sink.commit()
     sink.close()
     lines = out.read_bytes().splitlines()
     want = sorted(convs, key=lambda c: (c["conversationStart"], c["conversationId"]))
-    assert lines == [orjson.dumps(c) for c in [*want, nostart]]
+    assert lines == [orjson.dumps(c) for c in want]
     assert date.fromisoformat(want[0]["conversationStart"][:10]) < org.last_day
 
 

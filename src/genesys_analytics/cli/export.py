@@ -29,8 +29,9 @@ from genesys_analytics.sinks import DEFAULT_OUT, FORMATS
     "--out",
     "out",
     type=click.Path(path_type=Path),
-    help="Where to write. Default by format: genesys.duckdb, genesys-parquet/ (a directory), "
-    "genesys.jsonl, genesys.csv.",
+    help="Where to write. Default by format: genesys.duckdb; genesys-parquet/, genesys-jsonl/, "
+    "genesys-csv/ (a directory with one file or partitioned directory per table). An --out "
+    "ending in .jsonl or .csv is one file of the conversations table.",
 )
 @click.option(
     "--format",
@@ -38,9 +39,9 @@ from genesys_analytics.sinks import DEFAULT_OUT, FORMATS
     default="duckdb",
     show_default=True,
     type=click.Choice(list(FORMATS)),
-    help="duckdb: tables conversations, participants, sessions, segments, session_metrics "
-    "(upserted; resumable; --incremental); parquet: partitioned by UTC date; jsonl: raw "
-    "conversations; csv: the flattened conversations table.",
+    help="duckdb: every table in one database (upserted; resumable; --incremental); "
+    "parquet: a directory per table, partitioned by UTC date; jsonl: a file per record "
+    "table, records as the API gives them; csv: a file per table, flattened.",
 )
 @click.option(
     "--method",
@@ -113,6 +114,7 @@ def export(
       genesys-analytics export --last 7d
       genesys-analytics export --start 2024-05-01 --end 2024-06-01 --out may.duckdb
       genesys-analytics export --start 2024-05-01 --end 2024-05-08 --format jsonl --out may.jsonl
+      genesys-analytics export --last 7d --dataset all --format parquet --out lake/
       genesys-analytics export --start 2024-05-01 --end 2024-06-01 --out may.duckdb --resume
       genesys-analytics export --incremental --out genesys.duckdb
     """

@@ -12,7 +12,7 @@ from genesys_analytics.extraction.checkpoints import incremental_start, matching
 from genesys_analytics.extraction.datasets import resolve
 from genesys_analytics.extraction.engine import ExportRequest
 from genesys_analytics.extraction.estimate import estimate
-from genesys_analytics.sinks.files import staging_path
+from genesys_analytics.sinks.staging import StagedCheckpoints
 from genesys_analytics.sinks.store import Checkpoints
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
 
@@ -32,7 +32,7 @@ def plan_text(
 ) -> str:
     """Plan the export as ``export`` would (checkpoints of ``path`` included), and size it."""
     datasets = resolve(dataset_names or ("conversations",))
-    store = Checkpoints(path if fmt_name == "duckdb" else staging_path(path))
+    store = Checkpoints(path) if fmt_name == "duckdb" else StagedCheckpoints(path)
     if interval is None:  # --incremental without --start
         starts = [incremental_start(matching(store.done_chunks(d.name), filters)) for d in datasets]
         if any(s is None for s in starts):

@@ -146,6 +146,7 @@ def export(
             target.path,
             format,
             storages=storages,
+            timestamps={d.name: d.details.timestamp for d in timed},
             resume=resume or incremental,
             interval=interval,
             force=force,

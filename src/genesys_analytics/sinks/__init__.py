@@ -16,8 +16,8 @@ FORMATS: tuple[str, ...] = get_args(Format)
 DEFAULT_OUT = {
     "duckdb": "genesys.duckdb",
     "parquet": "genesys-parquet",
-    "jsonl": "genesys.jsonl",
-    "csv": "genesys.csv",
+    "jsonl": "genesys-jsonl",
+    "csv": "genesys-csv",
 }
 
 if TYPE_CHECKING:

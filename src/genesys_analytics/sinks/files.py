@@ -3,65 +3,52 @@
 Every sink has the same surface (:class:`Sink`): ``write`` a dataset's records,
 ``checkpoint`` a finished chunk of a dataset, list a dataset's ``done_chunks`` (for
 ``--resume``/``--incremental``), ``commit`` when the export is complete, ``close``.
-``write`` and ``checkpoint`` belong to one writer thread. DuckDB holds any number of
-datasets; the file formats hold one (conversations).
+``write`` and ``checkpoint`` belong to one writer thread. Every format holds any number
+of datasets.
 
 - ``duckdb`` writes straight into the target file (see :mod:`genesys_analytics.sinks.store`):
-  upserts keyed by ``conversation_id``, checkpoints in ``_export_chunks`` committed in
-  the same transaction as the chunk's rows. Opening an existing file always upserts
-  into it, with or without ``resume``, so a re-run leaves no duplicates.
-- File formats stage into ``<path>.staging.duckdb`` beside the output (the
-  ``conversations`` table with its ``raw`` column, plus the checkpoints and the format
-  and interval staged): DuckDB does the dedupe (newer copy wins) on disk, so memory
-  stays flat however large the export. ``commit()`` writes the output into the scratch
-  directory, renames it to ``<path>`` and removes the staging file, so a crash never
-  leaves a file at the final path that looks complete. The output holds only the
-  records that start in the requested interval. ``resume=True`` reuses the staging
-  file and its checkpoints; ``resume=False`` deletes any staging left by an
-  interrupted run and starts fresh (the caller refuses that when the staging holds
-  checkpoints, see :func:`staged_export`).
-- Every DuckDB file has a scratch directory beside it, ``<db>.tmp/`` (DuckDB's own temp
-  directory for it): the store's batch file, DuckDB's spill files and a file output
-  being written go there, and it is removed on close. A run killed with SIGKILL leaves
-  it; the next run on the same output clears it.
-  - ``jsonl``: the raw conversations, one per line, ordered by ``conversationStart``.
-  - ``csv``: the flattened ``conversations`` table with a header and *without* the
-    ``raw`` column (a JSON document per cell helps nobody in a spreadsheet; use jsonl
-    or duckdb for lossless data). List columns are comma-joined strings; timestamps
-    are UTC.
-  - ``parquet``: a directory partitioned by UTC day, ``conversation_date=YYYY-MM-DD/``,
-    of the flattened ``conversations`` table including ``raw``.
+  upserts keyed by each dataset's key, checkpoints in ``_export_chunks`` committed in the
+  same transaction as the chunk's rows. Opening an existing file always upserts into it,
+  with or without ``resume``, so a re-run leaves no duplicates. Its scratch directory,
+  ``<db>.tmp/``, holds the store's batch file and DuckDB's spill files.
+- File formats build ``<out>.parts/`` beside the output (:mod:`genesys_analytics.sinks.parts`):
+  records are spooled to disk as they arrive (:mod:`~genesys_analytics.sinks.spool`); a
+  chunk's checkpoint writes its part of every table (trimmed to the chunk, the newest copy
+  of a key, in order: :mod:`~genesys_analytics.sinks.tables`) and records it. ``commit()``
+  assembles the output from the parts in the scratch of ``<out>.parts/``, renames it to
+  ``<out>`` and removes ``<out>.parts/``, so a crash never leaves a file at the final path
+  that looks complete. ``resume=True`` keeps the finished parts (those of chunks inside the
+  requested interval) and drops the rest; ``resume=False`` starts over (the caller refuses
+  that when parts are staged, see :func:`genesys_analytics.sinks.staging.staged_export`).
+
+The layout of a file output (:func:`genesys_analytics.sinks.paths.layout`): a directory of
+one file per table (``<table>.jsonl``/``.csv``) or one partitioned directory per table
+(Parquet), with the marker :data:`~genesys_analytics.sinks.paths.MARKER` that makes it
+recognisably ours; or, for ``--out`` ending in ``.jsonl``/``.csv``, the one file of the
+``conversations`` table, as before datasets had tables of their own.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
-from genesys_analytics.errors import ConfigError
+from genesys_analytics.errors import ConfigError, GenesysError
 from genesys_analytics.sinks import FORMATS, Format
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
-from genesys_analytics.sinks.paths import MARKER, ours_to_replace
-from genesys_analytics.sinks.schema import CONVERSATIONS, Storage
-from genesys_analytics.sinks.staging import (
-    OUTPUT,
-    PART,
-    PREVIOUS,
-    RUN_TABLE,
-    remove,
-    scratch_path,
-    staging_path,
-    sweep_scratch,
-    tidy_scratch,
-)
+from genesys_analytics.sinks.parts import OUTPUT, PREVIOUS, SPILL, SPOOL, Parts, parts_path
+from genesys_analytics.sinks.paths import MARKER, layout, ours_to_replace
+from genesys_analytics.sinks.schema import Storage
+from genesys_analytics.sinks.spool import ALL, Spool, canonical, line
+from genesys_analytics.sinks.staging import remove, scratch_path, sweep_scratch
 from genesys_analytics.sinks.store import DuckDBStore
+from genesys_analytics.sinks.tables import PartWriter, assemble, record_tables, table_file
 from genesys_analytics.timeutil import UTC, Interval, fmt
 
 log = logging.getLogger(__name__)
@@ -81,15 +68,18 @@ def open_sink(
     fmt: str = "duckdb",
     *,
     storages: Sequence[Storage] = (CONVERSATIONS_STORAGE,),
+    timestamps: Mapping[str, str] | None = None,
     resume: bool = False,
     interval: Interval | None = None,
     force: bool = False,
 ) -> Sink:
     """Open the sink for ``fmt`` at ``path`` (see the module docstring for each format).
 
-    ``interval`` restricts what a file output holds to records that start in it;
-    ``force`` lets a file output replace a file that is not an earlier export of ours
-    (see :mod:`genesys_analytics.sinks.paths`).
+    ``timestamps`` names, per time-based dataset, the record field that places a record
+    in time (``conversationStart`` for conversations, the default); a dataset without
+    one is a dimension list. ``interval`` restricts what a file output holds to records
+    that start in it; ``force`` lets a file output replace a file that is not an earlier
+    export of ours (see :mod:`genesys_analytics.sinks.paths`).
     """
     path = Path(path)
     if fmt == "duckdb":
@@ -97,24 +87,33 @@ def open_sink(
         sweep_scratch(scratch_path(path))
         return store
     if fmt in ("parquet", "jsonl", "csv"):
-        if [s.dataset for s in storages] != [CONVERSATIONS_STORAGE.dataset]:
-            raise ConfigError(
-                f"--format {fmt} holds the conversations dataset only; "
-                "use --format duckdb for other datasets."
-            )
-        return FileSink(path, fmt, resume=resume, interval=interval, force=force)
+        return FileSink(
+            path,
+            fmt,
+            storages=storages,
+            timestamps=DEFAULT_TIMESTAMPS if timestamps is None else timestamps,
+            resume=resume,
+            interval=interval,
+            force=force,
+        )
     raise ConfigError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}.")
 
 
+#: Where conversations are placed in time, for callers that name no timestamps.
+DEFAULT_TIMESTAMPS = {CONVERSATIONS_STORAGE.dataset: "conversationStart"}
+
+
 class FileSink:
-    """A file output staged in DuckDB and renamed into place on :meth:`commit`."""
+    """A file output built from per-chunk parts and assembled into place on :meth:`commit`."""
 
     def __init__(
         self,
         path: Path,
         fmt: str,
         *,
-        resume: bool,
+        storages: Sequence[Storage] = (CONVERSATIONS_STORAGE,),
+        timestamps: Mapping[str, str] = DEFAULT_TIMESTAMPS,
+        resume: bool = False,
         interval: Interval | None = None,
         force: bool = False,
     ) -> None:
@@ -122,250 +121,197 @@ class FileSink:
         self.fmt = fmt
         self.interval = interval
         self.force = force
-        self.staging = staging_path(path)
-        self.scratch = scratch_path(self.staging)
-        self.tmp = self.scratch / OUTPUT
-        if not resume:
-            self._drop_staging()
-        elif self.staging.exists():
-            log.info("resuming from %s", self.staging)
-        self._created = not self.staging.exists()
+        self.layout = layout(path, fmt)
+        if self.layout == "file" and [s.dataset for s in storages] != ["conversations"]:
+            raise ConfigError(
+                f"{path} is one {fmt} file, which holds the conversations table only; "
+                f"give a directory (such as {path.with_suffix('')}) for one file per table."
+            )
+        self._storages = {s.dataset: s for s in storages}
+        self._timestamps = dict(timestamps)
+        self._routes = {s.dataset: _router(s) for s in storages}
+        self.parts = Parts(parts_path(path))
+        self._created = not resume or not self.parts.root.exists()
+        self.parts.open(
+            {
+                "format": fmt,
+                "layout": self.layout,
+                "interval": None if interval is None else interval.iso(),
+            },
+            fresh=not resume,
+        )
+        if resume:
+            self._keep_what_resumes()
         self._checkpointed = False
-        self.store: DuckDBStore | None = DuckDBStore(
-            self.staging,
-            tables=(CONVERSATIONS.name,),
-            raw_only=fmt == "jsonl",
-            scratch_dir=self.scratch,
-        )
-        sweep_scratch(self.scratch)
-        con = self.store.con
-        con.execute(f"CREATE TABLE IF NOT EXISTS {RUN_TABLE} (format VARCHAR, interval VARCHAR)")
-        con.execute(f"DELETE FROM {RUN_TABLE}")
-        con.execute(
-            f"INSERT INTO {RUN_TABLE} VALUES (?, ?)",
-            [fmt, None if interval is None else interval.iso()],
-        )
+        self.spool: Spool | None = Spool(self.parts.root / SPOOL)
+        self.writer = PartWriter(fmt, self.parts.root / SPILL)
+
+    # -- the Sink surface -------------------------------------------------------------
 
     def write(self, dataset: str, records: Iterable[dict[str, Any]]) -> int:
-        return self._store().write(dataset, records)
+        """Spool records (to disk, by day) until their chunk is checkpointed."""
+        spool = self._spool()
+        storage = self._storage(dataset)
+        field, route = self._timestamps.get(dataset), self._routes[dataset]
+        by_day: dict[str, list[bytes]] = {}
+        n = 0
+        for record in records:
+            key = record.get(storage.key_field)
+            table = route(record)
+            if not isinstance(key, str) or table is None:
+                log.warning("skipping a %s record without a %s", dataset, storage.key_field)
+                continue
+            ts, day = "", ALL
+            if field is not None:
+                stamp = record.get(field)
+                try:
+                    ts = canonical(stamp) if isinstance(stamp, str) and stamp else ""
+                except GenesysError:
+                    ts = ""
+                if not ts:
+                    log.warning("skipping a %s record without a valid %s", dataset, field)
+                    continue
+                day = ts[:10]
+            by_day.setdefault(day, []).append(
+                line(ts, table, orjson.dumps(key), orjson.dumps(record))
+            )
+            n += 1
+        for day, lines in by_day.items():
+            spool.add(dataset, day, lines)
+        return n
 
     def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
-        self._store().checkpoint(dataset, chunk_key, meta)
+        """Write the chunk's part of every table from the spool, then record it durably."""
+        spool = self._spool()
+        storage = self._storage(dataset)
+        if dataset in self._timestamps:
+            lo, hi = str(meta["start"]), str(meta["end"])
+            records = spool.take(dataset, lo, hi)
+        else:
+            records = spool.take(dataset, "", None)
+        tmp = self.parts.new_chunk()
+        rows = self.writer.write(storage, records, tmp)
+        self.parts.finish(tmp, chunk_key, dataset, meta, rows)
         self._checkpointed = True
 
     def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
-        return self._store().done_chunks(dataset)
+        return self.parts.done_chunks(dataset)
 
     def begin_snapshot(self, dataset: str) -> None:
-        self._store().begin_snapshot(dataset)
+        self._storage(dataset)
+        self._spool().discard(dataset)
 
     def commit(self) -> None:
-        """Write the output in bounded memory, rename it into place, drop the staging.
+        """Assemble the output from the parts, rename it into place, drop the parts.
 
-        The output holds the records that start in ``interval``, whatever else the
-        staging holds (a resumed run may ask for another interval than the one staged).
         What is at the final path is checked again first (it may have changed during a
         long export): only an earlier export of ours is replaced, or anything with
         ``force``.
-
-        Every format is written in pieces small enough to sort under the store's memory
-        cap (which stays in force; DuckDB spills to its temp directory if ever needed):
-        ordered windows of at most ``JSONL_WINDOW`` rows for JSON Lines and CSV, one
-        ordered ``COPY`` per UTC day for Parquet.
         """
         ours_to_replace(self.path, self.fmt, force=self.force)
-        store = self._store()
-        store.commit()
-        store.con.execute("RESET threads")
-        _select_rows(store.con, self.interval)
-        remove(self.tmp)
-        if self.fmt == "jsonl":
-            self._write_jsonl(store)
-        elif self.fmt == "csv":
-            self._write_csv(store)
+        self._spool().remove()
+        self.spool = None
+        self.writer.close()
+        storages = list(self._storages.values())
+        chunks = self.parts.chunks()
+        built = self.parts.root / OUTPUT
+        remove(built)
+        rows = assemble(self.fmt, storages, chunks, built)
+        if self.layout == "file":  # the one table's file is the output
+            self._replace(built / table_file(storages[0].tables[0], self.fmt))
         else:
-            self._write_parquet(store)
-        store.close()
-        self.store = None
-        self._replace()
-        self._drop_staging()
+            self._mark(built, storages, rows)
+            self._replace(built)
+        self.parts.remove()
 
     def close(self) -> None:
-        """Close; a staging file this sink created and never checkpointed into is removed."""
-        if self.store is None:
-            return
-        self.store.close()
-        self.store = None
+        """Close; the parts directory is removed if this sink created it and never
+        checkpointed into it, else kept (what a resume continues)."""
+        if self.spool is not None:
+            self.spool.remove()
+            self.spool = None
+        self.writer.close()
         if self._created and not self._checkpointed:
-            self._drop_staging()
+            self.parts.remove()
         else:
-            tidy_scratch(self.scratch)
+            self.parts.release()
 
     # -- internals ----------------------------------------------------------------------
 
-    def _store(self) -> DuckDBStore:
-        if self.store is None:
+    def _spool(self) -> Spool:
+        if self.spool is None:
             raise RuntimeError(f"the {self.fmt} sink for {self.path} is closed")
-        return self.store
+        return self.spool
 
-    def _drop_staging(self) -> None:
-        for p in (self.staging, self.staging.with_name(self.staging.name + ".wal")):
-            remove(p)
-        tidy_scratch(self.scratch)
+    def _storage(self, dataset: str) -> Storage:
+        storage = self._storages.get(dataset)
+        if storage is None:
+            raise ValueError(f"{self.path} was not opened for the {dataset} dataset")
+        return storage
 
-    def _write_jsonl(self, store: DuckDBStore) -> None:
-        """Stream the raw lines in order, one bounded window at a time.
+    def _keep_what_resumes(self) -> None:
+        """Drop staged chunks a resume cannot keep: of another format, or (time-based)
+        not inside the requested interval, whose records the output must not hold."""
+        info = self.parts.info() or {}
+        stale = []
+        for chunk in self.parts.chunks():
+            if info.get("format", self.fmt) != self.fmt:
+                stale.append(chunk)
+            elif chunk.dataset in self._timestamps and self.interval is not None:
+                span = chunk.interval
+                inside = span is not None and self.interval.start <= span.start
+                if not inside or span is None or span.end > self.interval.end:
+                    stale.append(chunk)
+        if stale:
+            log.info("dropping %d staged chunks outside %s", len(stale), self.interval)
+            self.parts.drop(stale)
 
-        A single ``ORDER BY`` over the whole table would sort every raw document at once
-        (gigabytes for a large export); a window of at most ``JSONL_WINDOW`` rows sorts
-        in a few MB under the store's memory cap, so memory stays flat.
-        """
-        with self.tmp.open("w", encoding="utf-8", newline="\n") as f:
-            for where, params in _windows(store.con):
-                query = f"SELECT raw FROM {ROWS} WHERE {where} {ORDER}"
-                cur = store.con.execute(query, params)
-                while batch := cur.fetchmany(1000):
-                    f.writelines(f"{raw}\n" for (raw,) in batch)
+    def _mark(self, built: Path, storages: list[Storage], rows: dict[str, int]) -> None:
+        """The marker file that makes the directory recognisably ours; written last."""
+        tables = record_tables if self.fmt == "jsonl" else (lambda s: s.tables)
+        marker = {
+            "written_by": "genesys-analytics",
+            "format": self.fmt,
+            "datasets": [s.dataset for s in storages],
+            "interval": None if self.interval is None else self.interval.iso(),
+            "tables": {
+                t.name: {"path": table_file(t, self.fmt), "rows": rows.get(t.name, 0)}
+                for s in storages
+                for t in tables(s)
+            },
+            "finished_at": fmt(datetime.now(UTC)),
+        }
+        path = built / MARKER
+        with path.open("wb") as f:
+            f.write(orjson.dumps(marker, option=orjson.OPT_INDENT_2))
             f.flush()
             os.fsync(f.fileno())
 
-    def _write_csv(self, store: DuckDBStore) -> None:
-        """The header, then each ordered window copied by DuckDB and appended in order."""
-        part = self.scratch / PART
-        select = f"SELECT {', '.join(_csv_columns())} FROM {ROWS}"
-        try:
-            _copy(store.con, f"{select} LIMIT 0", [], self.tmp, "FORMAT csv, HEADER true")
-            with self.tmp.open("ab") as out:
-                for where, params in _windows(store.con):
-                    query = f"{select} WHERE {where} {ORDER}"
-                    _copy(store.con, query, params, part, "FORMAT csv, HEADER false")
-                    with part.open("rb") as f:
-                        shutil.copyfileobj(f, out)
-                out.flush()
-                os.fsync(out.fileno())
-        finally:
-            remove(part)
-
-    def _write_parquet(self, store: DuckDBStore) -> None:
-        """One ordered ``COPY`` per UTC day into its ``conversation_date=...`` directory.
-
-        The layout of ``PARTITION_BY (conversation_date)`` (the partition column lives
-        in the path; NULL goes to ``__HIVE_DEFAULT_PARTITION__``), but a partitioned copy
-        of the whole table keeps a writer per day open at once, so its memory grows with
-        the number of days; one day at a time stays under the memory cap. Row groups are
-        capped in bytes because the writer buffers a whole one (a day of raw documents
-        by default), which would not fit. The marker file (:data:`paths.MARKER`) that
-        makes the directory recognisably ours is written last.
-        """
-        days = store.con.execute(
-            f"SELECT DISTINCT conversation_date FROM {ROWS} ORDER BY 1 NULLS LAST"
-        ).fetchall()
-        self.tmp.mkdir()
-        select = f"SELECT * EXCLUDE (conversation_date) FROM {ROWS}"
-        for (day,) in days:
-            if day is None:
-                name, where, params = "__HIVE_DEFAULT_PARTITION__", "IS NULL", []
-            else:
-                name, where, params = day.isoformat(), "= ?", [day]
-            target = self.tmp / f"conversation_date={name}" / "data_0.parquet"
-            target.parent.mkdir()
-            query = f"{select} WHERE conversation_date {where} {ORDER}"
-            _copy(store.con, query, params, target, PARQUET_OPTIONS)
-            _fsync_file(target)
-        found = store.con.execute(f"SELECT count(*) FROM {ROWS}").fetchone()
-        marker = {
-            "written_by": "genesys-analytics",
-            "format": "parquet",
-            "dataset": CONVERSATIONS.name,
-            "interval": None if self.interval is None else self.interval.iso(),
-            "conversations": found[0] if found else 0,
-            "finished_at": fmt(datetime.now(UTC)),
-        }
-        (self.tmp / MARKER).write_bytes(orjson.dumps(marker, option=orjson.OPT_INDENT_2))
-        _fsync_file(self.tmp / MARKER)
-
-    def _replace(self) -> None:
-        """Move the written output to ``path``, replacing what is there (checked as ours).
+    def _replace(self, built: Path) -> None:
+        """Move the built output to ``path``, replacing what is there (checked as ours).
 
         A file replaces a file in one rename. A directory cannot, so what is there is
-        first moved into the scratch directory, then removed once the new one is in place.
+        first moved into the parts directory, then removed once the new one is in place.
         """
-        if self.tmp.is_dir() and (self.path.exists() or self.path.is_symlink()):
-            previous = self.scratch / PREVIOUS
+        if built.is_dir() and (self.path.exists() or self.path.is_symlink()):
+            previous = self.parts.root / PREVIOUS
             remove(previous)
             os.replace(self.path, previous)
-            os.replace(self.tmp, self.path)
+            os.replace(built, self.path)
             remove(previous)
         else:
-            os.replace(self.tmp, self.path)
+            os.replace(built, self.path)
         _fsync_dir(self.path.parent)
 
 
-#: The rows a file output holds: a view restricted to the requested interval at commit.
-ROWS = "_output_rows"
-
-
-def _select_rows(con: Any, interval: Interval | None) -> None:
-    where = ""
-    if interval is not None:
-        lo, hi = (_timestamptz(t) for t in (interval.start, interval.end))
-        where = f" WHERE conversation_start >= {lo} AND conversation_start < {hi}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ROWS} AS SELECT * FROM conversations{where}")
-
-
-def _timestamptz(t: datetime) -> str:
-    return f"TIMESTAMPTZ '{t.astimezone(UTC).isoformat()}'"
-
-
-ORDER = "ORDER BY conversation_start, conversation_id"
-
-PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
-
-#: At most this many rows (unless one minute holds more) per ordered window
-#: (JSON Lines and CSV).
-JSONL_WINDOW = 5000
-
-
-def _windows(con: Any) -> Iterator[tuple[str, list[Any]]]:
-    """``WHERE`` clauses that, each sorted by ``ORDER``, give every row in that order.
-
-    Windows of whole minutes of ``conversation_start``, then the rows without a start
-    (last, where ``ORDER`` puts NULLs).
-    """
-    minutes = con.execute(
-        f"SELECT date_trunc('minute', conversation_start) AS m, count(*) FROM {ROWS} "
-        "WHERE conversation_start IS NOT NULL GROUP BY m ORDER BY m"
-    ).fetchall()
-    lo, n = None, 0
-    for minute, count in minutes:
-        if lo is None:
-            lo = minute
-        elif n + count > JSONL_WINDOW:
-            yield "conversation_start >= ? AND conversation_start < ?", [lo, minute]
-            lo, n = minute, 0
-        n += count
-    if lo is not None:
-        yield "conversation_start >= ?", [lo]
-    yield "conversation_start IS NULL", []
-
-
-def _csv_columns() -> list[str]:
-    """The flat columns without ``raw``; lists become comma-joined strings."""
-    return [
-        f"array_to_string({c.name}, ',') AS {c.name}" if c.sql_type.endswith("[]") else c.name
-        for c in CONVERSATIONS.columns
-        if c.name != "raw"
-    ]
-
-
-def _copy(con: Any, query: str, params: list[Any], target: Path, options: str) -> None:
-    path = str(target).replace("'", "''")
-    con.execute(f"COPY ({query}) TO '{path}' ({options})", params)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb+") as f:
-        os.fsync(f.fileno())
+def _router(storage: Storage) -> Callable[[dict[str, Any]], int | None]:
+    """Which of the storage's record tables a record goes to (JSON Lines has one file each)."""
+    route = getattr(storage, "route", None)
+    if route is None or len(record_tables(storage)) == 1:
+        return lambda _record: 0
+    field, values = route
+    index = {value: i for i, value in enumerate(values)}
+    return lambda record: index.get(record.get(field))
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -381,4 +327,4 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-__all__ = ["FORMATS", "FileSink", "Format", "Sink", "open_sink"]
+__all__ = ["DEFAULT_TIMESTAMPS", "FORMATS", "FileSink", "Format", "Sink", "open_sink"]

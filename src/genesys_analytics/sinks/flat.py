@@ -27,6 +27,9 @@ class FlatStorage:
     selects: Mapping[str, str] = field(repr=False)  # table → SELECT (columns in table order)
     snapshot: bool = False
     child_stages: tuple[str, ...] = ()
+    #: With several tables: the record field whose value, one per table in order, says
+    #: which table a record goes to (what the ``selects`` decide in SQL). JSON Lines uses it.
+    route: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def tables(self) -> tuple[Table, ...]:

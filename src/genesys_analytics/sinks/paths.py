@@ -6,15 +6,23 @@ ours, and says so; anything else is refused with one sentence (``ConfigError``, 
 and ``force`` allows replacing a *file* that is not ours. A directory is never emptied
 of files we did not write, whatever ``force`` says.
 
+Where a file format goes (:func:`layout`): ``--out`` ending in ``.jsonl``/``.csv`` (with
+that format) is one file, the ``conversations`` table, as before datasets had tables of
+their own; any other ``--out`` of a file format is a directory with one file (JSON Lines,
+CSV) or one partitioned directory (Parquet) per table, and the marker :data:`MARKER`.
+
 What counts as ours, by format:
 
-- ``parquet``: a directory holding our marker file :data:`MARKER` and nothing but
-  ``conversation_date=.../data_N.parquet`` partitions. A directory of only such
-  partitions without the marker is replaced with ``force``; an empty directory is fine.
-- ``jsonl``: a file whose first line is a JSON object with a ``conversationId`` and a
-  ``conversationStart`` (a conversation, as every line we write is).
-- ``csv``: a file whose header starts with ``conversation_id`` and names only columns of
-  our ``conversations`` table.
+- a directory output: one holding our marker file :data:`MARKER` and nothing but the
+  entries an export writes: ``<table>.jsonl`` or ``<table>.csv`` files and ``<table>/``
+  directories of Parquet files (in ``<column>=<value>/`` partitions or not), for tables of
+  our schema; or, as Parquet exports wrote before tables had directories,
+  ``conversation_date=.../data_N.parquet`` partitions. Such a directory without the
+  marker is replaced with ``force``; an empty directory is fine.
+- ``jsonl`` (one file): a file whose first line is a JSON object with a ``conversationId``
+  and a ``conversationStart`` (a conversation, as every line we write is).
+- ``csv`` (one file): a file whose header starts with ``conversation_id`` and names only
+  columns of our ``conversations`` table.
 - ``duckdb``: never replaced; a database holding our checkpoint table is added to
   (rows are upserted). A database holding only tables of someone else is added to with
   ``force``, unless one of them has the name of one of ours.
@@ -34,7 +42,8 @@ import duckdb
 import orjson
 
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.sinks.schema import CONVERSATIONS
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+from genesys_analytics.sinks.schema import CONVERSATIONS, SCHEMA
 from genesys_analytics.sinks.store import CHUNKS_TABLE
 from genesys_analytics.sinks.views import VIEWS
 
@@ -42,6 +51,7 @@ from genesys_analytics.sinks.views import VIEWS
 #: which skip names starting with ``_``, like Spark's ``_SUCCESS``).
 MARKER = "_genesys_analytics.json"
 PARTITION = re.compile(r"conversation_date=[^/]+")
+HIVE_PARTITION = re.compile(r"[a-z_]+=[^/]+")
 PARTITION_FILE = re.compile(r"data_\d+\.parquet")
 #: How much of a file's first line is read to recognise it.
 FIRST_LINE_LIMIT = 16 << 20
@@ -75,21 +85,33 @@ def check_target(
     if fmt == "duckdb":
         note, replace_first = _check_duckdb(path, shown, force, set(tables) | set(VIEWS))
         return Target(path, fmt, note, replace_first, missing)
-    if fmt == "parquet":
-        return Target(path, fmt, _check_parquet(path, shown, force), missing=missing)
+    if layout(path, fmt) == "dir":
+        return Target(path, fmt, _check_dir(path, shown, fmt, force), missing=missing)
+    others = sorted(set(tables) - {t.name for t in CONVERSATIONS_STORAGE.tables})
+    if others:
+        raise ConfigError(
+            f"--out {shown} is one {fmt} file, which holds the conversations table only, and "
+            f"this export also writes {others[0]}; give a directory (such as "
+            f"{path.with_suffix('').name}/) for one file per table."
+        )
     return Target(path, fmt, _check_file(path, shown, fmt, force), missing=missing)
+
+
+def layout(path: Path, fmt: str) -> str:
+    """``file`` for ``--out X.jsonl``/``X.csv`` with that format, else ``dir``."""
+    return "file" if fmt in ("jsonl", "csv") and path.suffix == f".{fmt}" else "dir"
 
 
 def ours_to_replace(path: Path, fmt: str, *, force: bool) -> None:
     """Raise ``ConfigError`` if what is at ``path`` now may not be replaced (a file format)."""
-    if fmt == "parquet":
-        _check_parquet(path, str(path), force)
+    if layout(path, fmt) == "dir":
+        _check_dir(path, str(path), fmt, force)
     else:
         _check_file(path, str(path), fmt, force)
 
 
 def parquet_is_ours(directory: Path) -> bool:
-    """A directory written by a Parquet export of ours (marker and partitions only)."""
+    """A directory written by a file export of ours (marker and our entries only)."""
     return (directory / MARKER).is_file() and not _foreign_entries(directory)
 
 
@@ -115,8 +137,8 @@ def _check_file(path: Path, shown: str, fmt: str, force: bool) -> str | None:
     """jsonl and csv: one file, replaced when the export completes."""
     if path.is_dir():
         raise ConfigError(
-            f"{shown} is a directory; --format {fmt} writes one file: "
-            f"give a file path such as {Path(shown) / ('genesys.' + fmt)}."
+            f"{shown} is a directory; an --out ending in .{fmt} is one file: "
+            f"give another file path, or a directory path without the .{fmt} ending."
         )
     if not path.exists() and not path.is_symlink():
         return None
@@ -133,18 +155,23 @@ def _check_file(path: Path, shown: str, fmt: str, force: bool) -> str | None:
     )
 
 
-def _check_parquet(path: Path, shown: str, force: bool) -> str | None:
-    """parquet: a directory, replaced when the export completes."""
+def _check_dir(path: Path, shown: str, fmt: str, force: bool) -> str | None:
+    """A directory output (one file or directory per table), replaced when complete."""
     if not path.exists() and not path.is_symlink():
         return None
     if not path.is_dir():
         _regular(path, shown)
         if _empty(path):
             return f"replacing the empty file {shown}."
+        if fmt != "parquet" and _file_is_ours(path, fmt):
+            return (
+                f"replacing the earlier {fmt} export in {shown} (one file) with a directory "
+                "of one file per table when this one completes."
+            )
         if force:
             return f"replacing {shown} (--force) when this export completes."
         raise ConfigError(
-            f"{shown} is a file and --format parquet writes a directory; "
+            f"{shown} is a file and --format {fmt} writes a directory (one file per table); "
             "choose another --out, or add --force to replace the file."
         )
     if path.is_symlink():
@@ -163,13 +190,14 @@ def _check_parquet(path: Path, shown: str, force: bool) -> str | None:
             "give a new or empty directory (an export never deletes what it did not write)."
         )
     if (path / MARKER).is_file():
-        return f"replacing the earlier parquet export in {shown} when this one completes."
+        earlier = _marked_format(path, fmt)
+        return f"replacing the earlier {earlier} export in {shown} when this one completes."
     if not any(path.iterdir()):
         return None
     if force:
         return f"replacing {shown} (--force) when this export completes."
     raise ConfigError(
-        f"{shown} holds Parquet partitions but no {MARKER}, so it may not be an export of "
+        f"{shown} holds tables but no {MARKER}, so it may not be an export of "
         "genesys-analytics; choose another --out, or add --force to replace it."
     )
 
@@ -249,21 +277,60 @@ def _file_is_ours(path: Path, fmt: str) -> bool:
     return fields[0] == "conversation_id" and set(fields) <= set(CONVERSATIONS.names)
 
 
+def _marked_format(directory: Path, default: str) -> str:
+    """The format our marker records (``default`` if it records none)."""
+    try:
+        found = orjson.loads((directory / MARKER).read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        return default
+    value = found.get("format") if isinstance(found, dict) else None
+    return value if isinstance(value, str) else default
+
+
 def _foreign_entries(directory: Path) -> list[str]:
-    """Names in ``directory`` that a Parquet export of ours does not write."""
+    """Names in ``directory`` that a file export of ours does not write."""
     foreign = []
     for entry in sorted(os.scandir(directory), key=lambda e: e.name):
         if entry.name == MARKER and entry.is_file(follow_symlinks=False):
             continue
-        if PARTITION.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False):
-            inside = list(os.scandir(entry.path))
-            if all(
-                PARTITION_FILE.fullmatch(f.name) and f.is_file(follow_symlinks=False)
-                for f in inside
-            ):
-                continue
-        foreign.append(entry.name)
+        if not _ours(entry):
+            foreign.append(entry.name)
     return foreign
+
+
+def _ours(entry: os.DirEntry[str]) -> bool:
+    """A table file, a table's Parquet directory, or an old-layout partition."""
+    stem, dot, ext = entry.name.rpartition(".")
+    if dot and ext in ("jsonl", "csv") and stem in SCHEMA:
+        return entry.is_file(follow_symlinks=False)
+    if entry.name in SCHEMA:
+        return entry.is_dir(follow_symlinks=False) and _parquet_table(entry.path)
+    if PARTITION.fullmatch(entry.name):
+        return entry.is_dir(follow_symlinks=False) and _parquet_files(entry.path)
+    return False
+
+
+def _parquet_files(directory: str) -> bool:
+    """Only ``data_N.parquet`` files in ``directory``."""
+    return all(
+        PARTITION_FILE.fullmatch(f.name) and f.is_file(follow_symlinks=False)
+        for f in os.scandir(directory)
+    )
+
+
+def _parquet_table(directory: str) -> bool:
+    """A table's directory: ``data_N.parquet`` files, or partitions holding only those."""
+    for entry in os.scandir(directory):
+        if PARTITION_FILE.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            continue
+        if (
+            HIVE_PARTITION.fullmatch(entry.name)
+            and entry.is_dir(follow_symlinks=False)
+            and _parquet_files(entry.path)
+        ):
+            continue
+        return False
+    return True
 
 
 def _has_duckdb_magic(path: Path) -> bool:
@@ -297,4 +364,4 @@ def _duckdb_names(path: Path, shown: str) -> set[str]:
     return {name for (name,) in rows}
 
 
-__all__ = ["MARKER", "Target", "check_target", "ours_to_replace", "parquet_is_ours"]
+__all__ = ["MARKER", "Target", "check_target", "layout", "ours_to_replace", "parquet_is_ours"]

@@ -42,6 +42,7 @@ USER_DETAILS_STORAGE = FlatStorage(
         "user_routing_status": f"SELECT rk, uid, st, en, rs, {_TAIL} "
         f"FROM (SELECT {_COMMON} FROM _batch) WHERE kind = 'routing'",
     },
+    route=("kind", ("presence", "routing")),
 )
 
 __all__ = ["USER_DETAILS_STORAGE"]
