@@ -43,6 +43,7 @@ DAY = (datetime(2024, 5, 13, tzinfo=UTC), datetime(2024, 5, 14, tzinfo=UTC))
 MEDIA = {"voice", "callback", "chat", "email", "message"}
 METRICS = ["nOffered", "nConnected", "nTransferred", "tHandle", "tTalk", "tAcw", "tWait"]
 METRICS += ["tAbandon", "tAnswered", "tHeld", "tAlert", "tAcd", "tIvr", "tDialing"]
+METRICS += ["tShortAbandon", "tFlowOut", "nOverSla", "oServiceLevel"]
 
 
 def iso(start: datetime, end: datetime) -> str:
@@ -233,6 +234,10 @@ def test_sdk_aggregates_by_media_type_and_queue(emu: RunningEmulator, sdk: ApiCl
             for m in d.metrics:
                 if m.metric.startswith("t"):
                     assert m.stats.count > 0 and m.stats.min <= m.stats.max <= m.stats.sum
+                elif m.metric == "oServiceLevel":  # parts, as the service sends them
+                    assert 0 <= m.stats.numerator <= m.stats.denominator
+                    assert m.stats.ratio == pytest.approx(m.stats.numerator / m.stats.denominator)
+                    assert 0 < m.stats.target < 1 and m.stats.count is None
                 else:
                     assert m.stats.count > 0 and m.stats.sum is None
     offered = sum(

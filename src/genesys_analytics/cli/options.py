@@ -225,6 +225,80 @@ def filter_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def report_options(
+    *, by: str, by_help: str, source_help: str, compare_help: str
+) -> Callable[[F], F]:
+    """The options every report shares: --by (comma-separated or repeated), --source,
+    --compare, --time-zone and --format, with the command's own words for the first three."""
+
+    def decorate(func: F) -> F:
+        options = [
+            click.option(
+                "--by",
+                "by_values",
+                multiple=True,
+                default=(by,),
+                show_default=True,
+                metavar="DIMS",
+                help=by_help,
+            ),
+            click.option(
+                "--source",
+                default="details",
+                show_default=True,
+                type=click.Choice(["details", "aggregates"]),
+                help=source_help,
+            ),
+            click.option("--compare", "compare_sources", is_flag=True, help=compare_help),
+            click.option(
+                "--time-zone",
+                default="UTC",
+                show_default=True,
+                metavar="IANA",
+                help="Time zone of day and hour buckets (DST-aware), and of bare --start/--end "
+                "dates. Example: --time-zone America/New_York",
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                default="table",
+                show_default=True,
+                type=click.Choice(["table", "json", "csv"]),
+                help="table, csv (a header, one row per group and a total row) or json (the "
+                "shape shown above). Example: --format json",
+            ),
+        ]
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def read_options(func: F) -> F:
+    """--workers and --method: how conversation details are read."""
+
+    @click.option(
+        "--workers",
+        default=4,
+        show_default=True,
+        type=click.IntRange(1, 32),
+        help="Parallel requests when reading details. Example: --workers 8",
+    )
+    @click.option(
+        "--method",
+        default="auto",
+        show_default=True,
+        type=click.Choice(["auto", "query", "job"]),
+        help="How details are read: the details query, async jobs, or chosen per chunk.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
 MEDIA_TYPES = ("voice", "callback", "chat", "email", "message")
 
 
@@ -275,6 +349,8 @@ __all__ = [
     "interval_options",
     "make_client",
     "plural",
+    "read_options",
+    "report_options",
     "resolve_filters",
     "resolve_interval",
     "store_option",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from typing import Any, Literal
 
 from genesys_analytics.errors import ConfigError
@@ -65,6 +66,13 @@ class VolumeReport:
         return None
 
 
+def local_time(instant: datetime, tz: tzinfo) -> dict[str, str]:
+    """The ``day`` (``YYYY-MM-DD``) and ``hour`` (``00``..``23``) of ``instant`` in ``tz``:
+    the one bucketing rule of every report (a bucket is labelled by its start)."""
+    local = instant.astimezone(tz)
+    return {"day": local.date().isoformat(), "hour": f"{local.hour:02d}"}
+
+
 def sort_key(key: Key) -> tuple[tuple[int, str], ...]:
     return tuple((1, "") if v is None else (0, v) for v in key)
 
@@ -102,6 +110,7 @@ __all__ = [
     "Volume",
     "VolumeReport",
     "VolumeRow",
+    "local_time",
     "parse_by",
     "sort_key",
     "volume_of",

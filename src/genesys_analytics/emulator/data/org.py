@@ -155,8 +155,14 @@ class Org:
         self.presence_definitions = self.roster.definitions
         self.queues = []
         by_media: dict[str, list[tuple[str, str]]] = {}
+        #: (queueId, mediaType) -> (serviceLevel.percentage, serviceLevel.durationMs)
+        self.service_levels: dict[tuple[str, str], tuple[float, int]] = {}
         for name, media in _QUEUES:
             qid = _uid(rng)
+            settings = {m: _media_settings(m, rng) for m in media}
+            for m, values in settings.items():
+                level = values["serviceLevel"]
+                self.service_levels[(qid, m)] = (level["percentage"], level["durationMs"])
             self.queues.append(
                 {
                     "id": qid,
@@ -165,7 +171,7 @@ class Org:
                     "dateCreated": created,
                     "memberCount": 0,
                     "mediaSettings": {
-                        ("call" if m == "voice" else m): _media_settings(m, rng) for m in media
+                        ("call" if m == "voice" else m): values for m, values in settings.items()
                     },
                     "selfUri": f"/api/v2/routing/queues/{qid}",
                 }
@@ -198,6 +204,7 @@ class Org:
                 flows=flows,
                 division_id=home["id"],
                 now_ms=self._now_ms,
+                targets={k: ms for k, (_, ms) in self.service_levels.items()},
             )
         )
         self.timelines = Timelines(self.roster, self._base, self.first_day, self._now_ms)
@@ -345,7 +352,7 @@ def _gc_paused() -> Iterator[None]:
                     gc.enable()
 
 
-def _media_settings(media: str, rng: random.Random) -> dict:
+def _media_settings(media: str, rng: random.Random) -> dict[str, Any]:
     percentage, seconds = rng.choice(_SERVICE_LEVELS[media])
     return {
         "alertingTimeoutSeconds": 30,

@@ -10,13 +10,22 @@ with ``segments`` (what happened when) and ``metrics`` (``{name, value, emitDate
 emitted at the moment the measured thing finished). A conversation still running at
 ``now`` is clipped by ``clip_at``: it loses ``conversationEnd``, every segment and
 metric after ``now``, and the ``segmentEnd`` of the segments still open.
+
+The KPI metrics (decisions.md §8, agents-and-dimensions-api.md §5) sit where the real
+service puts them. The acd session (one queue visit) carries ``nOffered`` at queue entry
+and, when the contact leaves the queue, ``tAcd``, ``tWait`` and either ``tAbandon`` (the
+customer hung up; also ``tShortAbandon`` within ``SHORT_ABANDON_MS``) or ``tFlowOut``
+(the caller left the voice queue for a callback); ``nOverSla`` when an agent answered
+later than the queue's service-level target for the media. The answering agent session
+carries ``tAnswered`` (queue entry to answer, alerting included), ``tTalk``, ``tHeld``,
+``tAcw``, ``tHandle`` (= talk + hold + wrap-up) and ``nTransferred`` on a transfer.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from genesys_analytics.emulator.data.pieces import (
     HOUR,
@@ -43,6 +52,10 @@ _MEDIA = (
 )
 
 
+#: a contact abandoned within this many ms of entering the queue is also a short abandon
+#: (the real threshold is an org setting, "abandon intervals"; ⚙ here)
+SHORT_ABANDON_MS = 10_000
+
 _TALK_MEAN = {
     "voice": 300_000,
     "chat": 480_000,
@@ -62,6 +75,8 @@ class Refs:
     flows: tuple[tuple[str, str], ...]  # (flowId, flowName)
     division_id: str
     now_ms: int
+    #: (queueId, mediaType) -> the queue's serviceLevel.durationMs for that media
+    targets: Mapping[tuple[str, str], int] = field(default_factory=dict)
 
 
 class Shaper:
@@ -72,12 +87,24 @@ class Shaper:
 
     # -- parties -------------------------------------------------------------------
     def _acd(
-        self, pid: str, sid: str, media: str, queue: tuple[str, str], t0: int, t1: int, ab: bool
+        self,
+        pid: str,
+        sid: str,
+        media: str,
+        queue: tuple[str, str],
+        t0: int,
+        t1: int,
+        ab: bool,
+        flow_out: bool = False,
     ) -> dict:
         wait = t1 - t0
         metrics = [metric("nOffered", 1, t0), metric("tAcd", wait, t1), metric("tWait", wait, t1)]
         if ab:
             metrics.append(metric("tAbandon", wait, t1))
+            if wait < SHORT_ABANDON_MS:
+                metrics.append(metric("tShortAbandon", wait, t1))
+        elif flow_out:
+            metrics.append(metric("tFlowOut", wait, t1))
         queue_seg = seg(t0, t1, "interact", queue[0])
         queue_seg["disconnectType"] = "peer" if ab else "transfer"
         return {
@@ -106,17 +133,27 @@ class Shaper:
         t: int,
         talk: int,
         transfer: bool = False,
+        queued: tuple[int, dict] | None = None,
     ) -> tuple[dict, int, int]:
-        """Alert, interact (maybe hold), wrapup. Returns the session, talk end, end."""
+        """Alert, interact (maybe hold), wrapup. Returns the session, talk end, end.
+
+        ``queued`` is (queue entry, acd session) of the queue visit this session answers:
+        ``tAnswered`` then runs from the queue entry, and an answer later than the queue's
+        target adds ``nOverSla`` to the acd session.
+        """
         alert = ri(rng, 2_000, 15_000)
         segs = [seg(t, t + alert, "alert", queue_id)]
         t += alert
         answered = t
+        to_answer = alert if queued is None else t - queued[0]
         metrics = [
             metric("tAlert", alert, t),
-            metric("tAnswered", alert, t),
+            metric("tAnswered", to_answer, t),
             metric("nConnected", 1, t),
         ]
+        target = self.refs.targets.get((queue_id or "", media))
+        if queued is not None and target is not None and to_answer > target:
+            queued[1]["metrics"].append(metric("nOverSla", 1, t))
         held = 0
         if media == "voice" and rng.random() < 0.2:
             first = talk // 3
@@ -255,7 +292,9 @@ class Shaper:
         queue = pick(rng, refs.queues_by_media["voice"])
         wait = min(int(rng.expovariate(1 / 60_000)) + 1_000, 20 * MIN)
         abandoned = not callback and rng.random() < 0.08
-        parts = [ivr_part, self._acd(ids[4], ids[5], "voice", queue, t, t + wait, abandoned)]
+        voice_acd = self._acd(ids[4], ids[5], "voice", queue, t, t + wait, abandoned, callback)
+        parts = [ivr_part, voice_acd]
+        queued = (t, voice_acd["sessions"][0])
         t += wait
         if abandoned:
             end = hangup = t
@@ -265,7 +304,14 @@ class Shaper:
             cb = self._acd(ids[4], ids[6], "callback", queue, t, t_cb, False)
             parts[1]["sessions"].append(cb["sessions"][0])
             agent_session, _, end = self._agent_session(
-                rng, ids[7], "callback", "outbound", queue[0], t_cb, self._talk(rng, "callback")
+                rng,
+                ids[7],
+                "callback",
+                "outbound",
+                queue[0],
+                t_cb,
+                self._talk(rng, "callback"),
+                queued=(t, cb["sessions"][0]),
             )
             agent_session["callbackNumbers"] = [f"+1555{ri(rng, 1_000_000, 9_999_999)}"]
             agent = refs.staff(rng, t_cb, end)
@@ -275,15 +321,31 @@ class Shaper:
         else:
             transfer = rng.random() < 0.05
             agent_session, talk_end, end = self._agent_session(
-                rng, ids[7], "voice", "inbound", queue[0], t, self._talk(rng, "voice"), transfer
+                rng,
+                ids[7],
+                "voice",
+                "inbound",
+                queue[0],
+                t,
+                self._talk(rng, "voice"),
+                transfer,
+                queued,
             )
             parts.append(self._agent(ids[8], refs.staff(rng, t, end), [agent_session]))
             if transfer:  # a blind transfer to a second queue and agent
                 q2 = pick(rng, refs.queues_by_media["voice"])
                 t2 = talk_end + ri(rng, 5_000, 120_000)
-                parts.append(self._acd(ids[9], ids[10], "voice", q2, talk_end, t2, False))
+                acd2 = self._acd(ids[9], ids[10], "voice", q2, talk_end, t2, False)
+                parts.append(acd2)
                 s2, talk_end, end2 = self._agent_session(
-                    rng, ids[11], "voice", "inbound", q2[0], t2, self._talk(rng, "voice")
+                    rng,
+                    ids[11],
+                    "voice",
+                    "inbound",
+                    q2[0],
+                    t2,
+                    self._talk(rng, "voice"),
+                    queued=(talk_end, acd2["sessions"][0]),
                 )
                 parts.append(self._agent(ids[12], refs.staff(rng, t2, end2), [s2]))
                 end = max(end, end2)
@@ -320,20 +382,36 @@ class Shaper:
             wait = min(int(rng.expovariate(1 / 45_000)) + 1_000, 15 * MIN)
         abandoned = media in ("chat", "message") and rng.random() < 0.06
         parts = [self._acd(ids[2], ids[3], media, queue, t, t + wait, abandoned)]
+        queued = (t, parts[0]["sessions"][0])
         t += wait
         end = last_talk = t
         if not abandoned:
             session, last_talk, end = self._agent_session(
-                rng, ids[4], media, "inbound", queue[0], t, self._talk(rng, media)
+                rng,
+                ids[4],
+                media,
+                "inbound",
+                queue[0],
+                t,
+                self._talk(rng, media),
+                queued=queued,
             )
             parts.append(self._agent(ids[5], refs.staff(rng, t, end), [session]))
             if media == "email" and rng.random() < 0.25:  # a thread: the customer replies later
                 # at most 50 min wait + 2 h talk + 2 min wrap-up after this: within the lifetime
                 t = min(end + ri(rng, 8 * HOUR, 60 * HOUR), start + MAX_LIFETIME_MS - 4 * HOUR)
                 w2 = ri(rng, 5 * MIN, 50 * MIN)
-                parts.append(self._acd(ids[6], ids[7], media, queue, t, t + w2, False))
+                acd2 = self._acd(ids[6], ids[7], media, queue, t, t + w2, False)
+                parts.append(acd2)
                 s2, last_talk, end = self._agent_session(
-                    rng, ids[8], media, "inbound", queue[0], t + w2, self._talk(rng, media)
+                    rng,
+                    ids[8],
+                    media,
+                    "inbound",
+                    queue[0],
+                    t + w2,
+                    self._talk(rng, media),
+                    queued=(t, acd2["sessions"][0]),
                 )
                 parts.append(self._agent(ids[9], refs.staff(rng, t + w2, end), [s2]))
         customer, _ = self._customer(rng, ids[0], ids[1], media, "inbound", start, last_talk)

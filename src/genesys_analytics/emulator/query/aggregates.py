@@ -15,6 +15,13 @@ What is counted:
   session's observations count when one of its segments satisfies the whole filter.
 - ``n*`` metrics give ``{"count": sum of values}``; ``t*`` metrics give
   ``{"max", "min", "count", "sum"}`` in milliseconds.
+- ``oServiceLevel`` gives ``{"ratio", "numerator", "denominator", "target"}`` (the
+  service's default calculation: flow-outs out, short abandons in). Each ``tAnswered``
+  adds one to the denominator, and one to the numerator when it is within the
+  ``durationMs`` target of its session's queue and media; each ``tAbandon`` adds one to
+  the denominator; ``target`` is the queue's ``percentage``. A session whose queue has no
+  target for its media adds nothing. (Emulator simplification: the parts keep their
+  session's ``userId``/``wrapUpCode`` where the real metric is queue-level only.)
 - Nothing emitted after ``now`` counts (the org never emits after ``now`` anyway).
 - ``results`` is omitted when nothing matches; empty buckets and metrics with no
   observation in a bucket are omitted.
@@ -27,7 +34,7 @@ the number of distinct conversations (decisions.md §2).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +50,7 @@ from genesys_analytics.emulator.query.filters import (
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import Interval, fmt
 
-__all__ = ["COUNT_METRICS", "GROUP_BY", "TIME_METRICS", "aggregate"]
+__all__ = ["COUNT_METRICS", "GROUP_BY", "RATIO_METRICS", "TIME_METRICS", "aggregate"]
 
 COUNT_METRICS = frozenset(
     {
@@ -81,6 +88,11 @@ TIME_METRICS = frozenset(
         "tAgentResponseTime",
     }
 )
+
+RATIO_METRICS = frozenset({"oServiceLevel"})
+#: what each ratio metric is made of: the observations its parts come from
+_SERVICE_LEVEL_PARTS = ("tAnswered", "tAbandon")
+ServiceLevels = Mapping[tuple[str, str], tuple[float, int]]  # (queue, media) -> (pct, ms)
 
 
 def _first_seg(key: str) -> Callable[[dict, dict, dict], Any]:
@@ -131,6 +143,16 @@ class _Stats:
         self.min = value if self.min is None or value < self.min else self.min
 
 
+class _Ratio(_Stats):
+    """A service level: ``sum`` met the target out of ``count``; ``target`` as reported."""
+
+    __slots__ = ("target",)
+
+    def __init__(self, target: float) -> None:
+        super().__init__()
+        self.target = target
+
+
 def _parse_body(body: dict) -> tuple[Interval, list[str], list[str]]:
     if not isinstance(body, dict) or not body.get("interval"):
         raise BadFilter("the aggregates query needs an 'interval' like start/end.")
@@ -141,7 +163,7 @@ def _parse_body(body: dict) -> tuple[Interval, list[str], list[str]]:
     metrics = body.get("metrics")
     if not metrics or not isinstance(metrics, list):
         raise BadFilter("the aggregates query needs a non-empty 'metrics' list.")
-    known = COUNT_METRICS | TIME_METRICS
+    known = COUNT_METRICS | TIME_METRICS | RATIO_METRICS
     for name in metrics:
         if name not in known:
             raise BadFilter(f"unknown metric {name!r}; supported: {', '.join(sorted(known))}.")
@@ -157,9 +179,14 @@ def _parse_body(body: dict) -> tuple[Interval, list[str], list[str]]:
 
 
 def aggregate(
-    conversations: Iterable[dict], body: dict, now: datetime, max_buckets: int = 1000
+    conversations: Iterable[dict],
+    body: dict,
+    now: datetime,
+    max_buckets: int = 1000,
+    service_levels: ServiceLevels | None = None,
 ) -> dict:
-    """Answer an aggregates query body (spec §4.1) from ``conversations`` (see module doc)."""
+    """Answer an aggregates query body (spec §4.1) from ``conversations`` (see module doc);
+    ``service_levels`` are the queues' targets for ``oServiceLevel``."""
     interval, metrics, group_by = _parse_body(body)
     tz = zone(body.get("timeZone"))
     edges = boundaries(interval.start, interval.end, body.get("granularity"), tz, max_buckets)
@@ -172,6 +199,8 @@ def aggregate(
         else None
     )
     wanted = set(metrics)
+    levels = service_levels or {}
+    sla = "oServiceLevel" in wanted
     getters = [GROUP_BY[d] for d in group_by]
     table: dict[tuple, dict[int, dict[str, _Stats]]] = {}
     for conv in conversations:
@@ -179,10 +208,15 @@ def aggregate(
             continue  # nothing it emitted can fall in the interval
         for part in conv.get("participants", ()):
             for session in part.get("sessions", ()):
+                level = None
+                if sla:
+                    queue = GROUP_BY["queueId"](conv, part, session)
+                    level = levels.get((queue or "", session.get("mediaType") or ""))
+                parts = _SERVICE_LEVEL_PARTS if level is not None else ()
                 observed = [
                     m
                     for m in session.get("metrics", ())
-                    if m["name"] in wanted and lo <= m["emitDate"] < hi
+                    if (m["name"] in wanted or m["name"] in parts) and lo <= m["emitDate"] < hi
                 ]
                 if not observed or (test is not None and not _passes(test, conv, part, session)):
                     continue
@@ -191,7 +225,12 @@ def aggregate(
                 for m in observed:
                     index = bisect_right(keys, m["emitDate"]) - 1
                     stats = buckets.setdefault(index, {})
-                    stats.setdefault(m["name"], _Stats()).add(int(m["value"]))
+                    name, value = m["name"], int(m["value"])
+                    if name in wanted:
+                        stats.setdefault(name, _Stats()).add(value)
+                    if level is not None and name in parts:
+                        met = name == "tAnswered" and value <= level[1]
+                        stats.setdefault("oServiceLevel", _Ratio(level[0])).add(int(met))
     if not table:
         return {}
     results = []
@@ -216,6 +255,16 @@ def _passes(test: Callable[[Row], bool], conv: dict, part: dict, session: dict) 
 
 
 def _metric(name: str, stats: _Stats) -> dict:
+    if isinstance(stats, _Ratio):
+        return {
+            "metric": name,
+            "stats": {
+                "ratio": stats.sum / stats.count,
+                "numerator": stats.sum,
+                "denominator": stats.count,
+                "target": stats.target,
+            },
+        }
     if name in COUNT_METRICS:
         return {"metric": name, "stats": {"count": stats.sum}}
     return {

@@ -39,7 +39,9 @@ async def aggregates_query(request: Request) -> Response:
     org = state.org
     candidates = org.iter_started(interval.start - org.max_lifetime, interval.end)
     try:
-        out = aggregates.aggregate(candidates, body, state.now, s.aggregates_max_buckets)
+        out = aggregates.aggregate(
+            candidates, body, state.now, s.aggregates_max_buckets, org.service_levels
+        )
     except matching.BadFilter as err:
         raise bad_request(str(err)) from None
     return json_response(out)
