@@ -25,7 +25,7 @@ from .conftest import NOW, cli_env, run_cli
 
 EXPORTED = (NOW - timedelta(days=4), NOW - timedelta(hours=2))
 #: Reports over the last days of the export: agents needs three days of lead before them.
-ALL = "conversations,user-details,users,queues"
+ALL = "conversations,user-details,users,queues,wrapup-codes"
 REPORTED = ["--start", fmt(NOW - timedelta(days=1)), "--end", fmt(NOW - timedelta(hours=3))]
 
 
@@ -86,6 +86,19 @@ def test_volume_from_the_store_equals_the_api(
     assert stored == api
     assert stored["total"] > 40, "a real report, not an empty one"
     assert digest(store) == before, "--from never writes to the store"
+
+
+@pytest.mark.parametrize("by", ["queue", "queue,mediaType,user,wrapUpCode,day,hour"])
+def test_kpi_from_the_store_equals_the_api(emu: Any, store: Path, tmp_path: Path, by: str) -> None:
+    before = digest(store)
+    api, stored = both(emu, store, tmp_path, ["kpi", *REPORTED, "--by", by])
+    assert stored == api
+    total = stored["total"]
+    assert total["offered"] > 20 and total["abandoned"] > 0 and total["service_level"] < 1
+    if by == "queue":
+        queues = [row for row in stored["rows"] if row["queueId"]]
+        assert queues and all(row["queue"] != row["queueId"] for row in queues), "names"
+    assert digest(store) == before
 
 
 def test_a_filtered_report_from_a_store_exported_with_the_same_filters(
@@ -168,7 +181,13 @@ def test_a_store_without_the_dataset_or_interval_says_what_to_export(
 
 
 @pytest.mark.parametrize(
-    "args", [["volume", "--source", "aggregates"], ["volume", "--compare"], ["agents", "--compare"]]
+    "args",
+    [
+        ["volume", "--source", "aggregates"],
+        ["volume", "--compare"],
+        ["agents", "--compare"],
+        ["kpi", "--source", "aggregates"],
+    ],
 )
 def test_aggregates_with_from_is_refused(store: Path, tmp_path: Path, args: list[str]) -> None:
     cmd, *rest = args

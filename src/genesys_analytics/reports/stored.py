@@ -30,6 +30,8 @@ from genesys_analytics.extraction.checkpoints import matching
 from genesys_analytics.extraction.plan import remaining
 from genesys_analytics.reports.agents import LEAD, Status, StatusCollector
 from genesys_analytics.reports.details import Facts, facts_of
+from genesys_analytics.reports.kpi import Names, digest, digests_table, report_of
+from genesys_analytics.reports.model import VolumeReport
 from genesys_analytics.reports.queue_names import QueueNames
 from genesys_analytics.sinks.store import CHUNKS_TABLE, UNNAMED_CHECKPOINTS
 from genesys_analytics.timeutil import Interval, fmt
@@ -216,6 +218,30 @@ def stored_statuses(store: StoredExport, interval: Interval) -> list[Status]:
     return list(collector.statuses.values())
 
 
+def stored_names(store: StoredExport, *, users: bool = True, wrapups: bool = True) -> Names:
+    """What ``Names.of`` reads from the API (queues always: their service-level targets).
+
+    The export adds the system wrap-up codes to its list (``system``: true); the API's
+    list does not hold them, and ``Names`` names them itself, so they are left out here.
+    """
+    codes = store.snapshot("wrapup_codes") if wrapups else []
+    return Names.from_lists(
+        store.snapshot("queues"),
+        store.snapshot("users") if users else (),
+        [code for code in codes if code.get("system") is not True],
+    )
+
+
+def stored_kpis(
+    store: StoredExport, interval: Interval, by: tuple[str, ...], time_zone: str
+) -> tuple[VolumeReport, Names]:
+    """The ``kpi --source details`` report, from the store."""
+    names = stored_names(store, users="user" in by, wrapups="wrapUpCode" in by)
+    digests = [digest(conv, names) for conv in store.conversations(interval)]
+    table = digests_table(digests, interval, by, time_zone)
+    return report_of(table, interval, "details", time_zone), names
+
+
 def _unreadable(path: Path, exc: duckdb.Error) -> str:
     text = str(exc)
     if "lock" in text.lower():
@@ -241,4 +267,12 @@ def _filter_options(filters: Filters) -> str:
     )
 
 
-__all__ = ["CONVERSATIONS", "USER_DETAILS", "StoredExport", "stored_facts", "stored_statuses"]
+__all__ = [
+    "CONVERSATIONS",
+    "USER_DETAILS",
+    "StoredExport",
+    "stored_facts",
+    "stored_kpis",
+    "stored_names",
+    "stored_statuses",
+]
