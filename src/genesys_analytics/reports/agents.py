@@ -28,7 +28,7 @@ from genesys_analytics.api.aggregates import AggregateQuery, Duration, run, zone
 from genesys_analytics.api.granularity import Granularity, bucket_edges
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.extraction.collector import Collector
-from genesys_analytics.reports.model import Key, VolumeReport, VolumeRow, sort_key
+from genesys_analytics.reports.model import Key, VolumeReport, VolumeRow, local_time, sort_key
 from genesys_analytics.timeutil import UTC, Interval, parse_instant
 
 DIMENSIONS = ("user", "day", "hour")
@@ -144,8 +144,7 @@ def buckets(interval: Interval, by: Sequence[str], time_zone: str | None) -> lis
 
 
 def bucket_key(user: str, bucket: Interval, by: Sequence[str], time_zone: str | None) -> Key:
-    local = bucket.start.astimezone(zone(time_zone))
-    values = {"user": user, "day": local.date().isoformat(), "hour": f"{local.hour:02d}"}
+    values = {"user": user, **local_time(bucket.start, zone(time_zone))}
     return tuple(values[d] for d in by)
 
 

@@ -24,7 +24,7 @@ from genesys_analytics.api.aggregates import (
     zone,
 )
 from genesys_analytics.api.queries import Filters
-from genesys_analytics.reports.model import Key, VolumeReport, VolumeRow, sort_key
+from genesys_analytics.reports.model import Key, VolumeReport, VolumeRow, local_time, sort_key
 from genesys_analytics.timeutil import Interval
 
 GROUP_BY = {"mediaType": "mediaType", "queue": "queueId", "direction": "originatingDirection"}
@@ -52,10 +52,8 @@ def query_for(
 
 
 def row_key(row: AggregateRow, by: Sequence[str], time_zone: str | None) -> Key:
-    local = row.interval.start.astimezone(zone(time_zone))
     values = {d: row.group.get(g) for d, g in GROUP_BY.items()}
-    values["day"] = local.date().isoformat()
-    values["hour"] = f"{local.hour:02d}"
+    values.update(local_time(row.interval.start, zone(time_zone)))
     return tuple(values[d] for d in by)
 
 

@@ -33,6 +33,7 @@ from genesys_analytics.reports.model import (
     Volume,
     VolumeReport,
     VolumeRow,
+    local_time,
     sort_key,
     volume_of,
 )
@@ -113,8 +114,7 @@ class FactsCollector(Collector):
 
 def keys_of(f: Facts, by: Sequence[str], time_zone: str | None = None) -> set[Key]:
     """The report keys (one value per dimension of ``by``) one conversation counts under."""
-    local = f.start.astimezone(zone(time_zone))
-    fixed = {"direction": f.direction, "day": local.date().isoformat(), "hour": f"{local.hour:02d}"}
+    fixed = {"direction": f.direction, **local_time(f.start, zone(time_zone))}
     if "mediaType" in by and "queue" in by:
         combos: Iterable[tuple[str | None, str | None]] = f.pairs
     elif "mediaType" in by:
