@@ -32,6 +32,20 @@ def test_readme_documents_every_command(name: str) -> None:
     assert f"### `genesys-analytics {name}`" in README.read_text()
 
 
+def readme_section(name: str) -> str:
+    text = README.read_text()
+    start = text.index(f"### `genesys-analytics {name}`")
+    end = text.find("\n### ", start + 1)
+    return text[start : end if end > 0 else None]
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_readme_documents_from_for_each_command_that_takes_it(name: str) -> None:
+    options = {o for p in cli.commands[name].params for o in getattr(p, "opts", ())}
+    if "--from" in options:
+        assert "`--from FILE.duckdb`" in readme_section(name), f"{name}: document --from"
+
+
 def test_only_the_emulator_command_pauses_the_gc() -> None:
     # The command's process is the emulator; in-process emulators (demo, tests) keep the GC.
     from genesys_analytics.cli.emulator import _settings

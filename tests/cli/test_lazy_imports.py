@@ -14,7 +14,7 @@ import json, sys
 from genesys_analytics import cli
 
 codes = {}
-for args in ([], ["export"], ["volume"], ["kpi"], ["demo"], ["emulator"]):
+for args in ([], ["export"], ["volume"], ["kpi"], ["report"], ["demo"], ["emulator"]):
     try:
         codes[" ".join(args)] = cli.cli.main(
             args=[*args, "--help"], prog_name="genesys-analytics", standalone_mode=False
@@ -37,8 +37,9 @@ def help_run() -> tuple[str, dict]:
 
 def test_help_of_every_command_is_shown(help_run: tuple[str, dict]) -> None:
     text, report = help_run
-    assert report["codes"] == {"": 0, "export": 0, "volume": 0, "kpi": 0, "demo": 0, "emulator": 0}
-    for usage in ("", " export", " volume", " kpi", " demo", " emulator"):
+    commands = ("export", "volume", "kpi", "report", "demo", "emulator")
+    assert report["codes"] == {"": 0, **dict.fromkeys(commands, 0)}
+    for usage in ("", *(f" {c}" for c in commands)):
         assert f"Usage: genesys-analytics{usage} [OPTIONS]" in text
 
 

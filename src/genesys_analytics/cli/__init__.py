@@ -8,9 +8,10 @@ from genesys_analytics.cli.emulator import emulator
 from genesys_analytics.cli.export import export
 from genesys_analytics.cli.group import cli, main
 from genesys_analytics.cli.kpi import kpi
+from genesys_analytics.cli.report import report
 from genesys_analytics.cli.volume import volume
 
-for _command in (volume, agents, kpi, export, demo, emulator):
+for _command in (volume, agents, kpi, report, export, demo, emulator):
     cli.add_command(_command)
 
 __all__ = ["cli", "main"]

@@ -9,9 +9,11 @@ import click
 
 from genesys_analytics.cli.options import (
     connection_options,
+    details_only,
     interval_options,
     make_client,
     resolve_interval,
+    store_option,
 )
 
 
@@ -28,12 +30,10 @@ from genesys_analytics.cli.options import (
 )
 @click.option(
     "--source",
-    default="aggregates",
-    show_default=True,
     type=click.Choice(["aggregates", "details"]),
     help="aggregates: the user aggregates API's per-bucket sums (fast). details: every "
     "presence and routing-status record, fetched from three days before the start and "
-    "clipped here.",
+    "clipped here. [default: aggregates; details with --from]",
 )
 @click.option(
     "--compare",
@@ -72,6 +72,7 @@ from genesys_analytics.cli.options import (
     type=click.Choice(["auto", "query", "job"]),
     help="How user details are read (--source details): queries, async jobs, or per chunk.",
 )
+@store_option
 @connection_options
 @click.pass_obj
 def agents(
@@ -80,12 +81,13 @@ def agents(
     end: str | None,
     last: str | None,
     by_text: str,
-    source: str,
+    source: str | None,
     compare_sources: bool,
     time_zone: str,
     fmt: str,
     chart: Path | None,
     method: str,
+    store: Path | None,
     region: str | None,
     base_url: str | None,
 ) -> None:
@@ -101,6 +103,7 @@ def agents(
       genesys-analytics agents --start 2024-05-01 --end 2024-05-08 --by day --compare
       genesys-analytics agents --last 7d --source details --format csv > agents.csv
       genesys-analytics agents --last 7d --by day --chart agents-by-day.png
+      genesys-analytics agents --start 2024-05-04 --end 2024-05-08 --from may.duckdb
     """
     from genesys_analytics.api.aggregates import zone
     from genesys_analytics.cli.progress import ChunkProgress
@@ -116,27 +119,38 @@ def agents(
 
     by = parse_by(by_text)
     zone(time_zone)  # fail fast on an unknown zone
+    details_only(store, source, compare_sources)
+    source = source or ("details" if store is not None else "aggregates")
     if chart is not None:
         from genesys_analytics.reports.charts import agents_chart_axis
 
         axis = agents_chart_axis(by)  # before any request
     interval = resolve_interval(start, end, last)
-    with make_client(region, base_url) as client:
+    if store is not None:
+        from genesys_analytics.reports.stored import StoredExport, stored_statuses
+
+        opened: Any = StoredExport(store)
+    else:
+        opened = make_client(region, base_url)
+    with opened as src:
         detailed = aggregated = None
-        if source == "details" or compare_sources:
-            with ChunkProgress(
-                enabled=ctx.show_progress, stats=client.stats, label="agents"
-            ) as bar:
-                statuses = collect_statuses(client, interval, method=method, progress=bar)
+        if store is not None:
+            detailed = agents_from_details(stored_statuses(src, interval), interval, by, time_zone)
+        elif source == "details" or compare_sources:
+            with ChunkProgress(enabled=ctx.show_progress, stats=src.stats, label="agents") as bar:
+                statuses = collect_statuses(src, interval, method=method, progress=bar)
             detailed = agents_from_details(statuses, interval, by, time_zone)
         if source == "aggregates" or compare_sources:
-            aggregated = agents_from_aggregates(client, interval, by, time_zone)
+            aggregated = agents_from_aggregates(src, interval, by, time_zone)
         chosen = detailed if source == "details" else aggregated
         assert chosen is not None
         report = chosen
         if detailed is not None and aggregated is not None:
             report = compare_agents(detailed, aggregated)
-        users = QueueNames.of_users(client) if "user" in by else None
+        if "user" not in by:
+            users = None
+        else:
+            users = src.user_names() if store is not None else QueueNames.of_users(src)
         text = render(report, fmt, users=users)
         if chart is not None:
             from genesys_analytics.reports.charts import agent_bars, render_agents_chart

@@ -4,17 +4,20 @@ level and transfer rate by queue, channel, direction, agent, wrap-up code, day o
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import click
 
 from genesys_analytics.cli.options import (
     connection_options,
+    details_only,
     interval_options,
     make_client,
     read_options,
     report_options,
     resolve_interval,
+    store_option,
 )
 from genesys_analytics.cli.volume import local_date
 
@@ -34,6 +37,7 @@ from genesys_analytics.cli.volume import local_date
     "details from three days before the start.",
 )
 @read_options
+@store_option
 @connection_options
 @click.pass_obj
 def kpi(
@@ -48,6 +52,7 @@ def kpi(
     fmt: str,
     workers: int,
     method: str,
+    store: Path | None,
     region: str | None,
     base_url: str | None,
 ) -> None:
@@ -67,6 +72,7 @@ def kpi(
           --time-zone Europe/Paris
       genesys-analytics kpi --last 1d --by user --source aggregates
       genesys-analytics kpi --last 7d --by queue --compare
+      genesys-analytics kpi --start 2024-05-01 --end 2024-05-08 --from may.duckdb
 
     \b
     JSON: {"start","end","by":"queue","source","timeZone",
@@ -85,7 +91,15 @@ def kpi(
 
     by = parse_by(by_values)
     zone(time_zone)  # fail fast on an unknown zone
+    details_only(store, source, compare_sources)
     interval = resolve_interval(local_date(start, time_zone), local_date(end, time_zone), last)
+    if store is not None:
+        from genesys_analytics.reports.stored import StoredExport, stored_kpis
+
+        with StoredExport(store) as stored:
+            report, names = stored_kpis(stored, interval, by, time_zone)
+            click.echo(render(report, fmt, names))
+        return
     with make_client(region, base_url) as client:
         names = Names.of(client, users="user" in by, wrapups="wrapUpCode" in by)
         if source == "aggregates" and not compare_sources:

@@ -127,6 +127,37 @@ def interval_options(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def store_option(func: F) -> F:
+    """--from FILE.duckdb: compute from an export instead of the API."""
+
+    @click.option(
+        "--from",
+        "store",
+        type=click.Path(path_type=Path),
+        metavar="FILE.duckdb",
+        help="Compute from a DuckDB file written by `export` (read-only) instead of the API: "
+        "no credentials, no requests, the same numbers. The file must hold the interval "
+        "(the report says which interval to export otherwise). Example: --from genesys.duckdb",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def details_only(store: Path | None, source: str | None, compare: bool) -> None:
+    """With --from only details exist: the store holds records, not the aggregates API."""
+    if store is None:
+        return
+    if source == "aggregates" or compare:
+        given = "--compare" if compare else "--source aggregates"
+        raise ConfigError(
+            f"{given} reads the aggregates API, and --from reads the records the store holds "
+            f"(details): drop {given} to report from {store}, or drop --from to ask the API."
+        )
+
+
 def resolve_interval(
     start: str | None, end: str | None, last: str | None, *, now: datetime | None = None
 ) -> Interval:
@@ -313,6 +344,7 @@ __all__ = [
     "Context",
     "Redact",
     "connection_options",
+    "details_only",
     "filter_options",
     "interval_options",
     "make_client",
@@ -321,4 +353,5 @@ __all__ = [
     "report_options",
     "resolve_filters",
     "resolve_interval",
+    "store_option",
 ]

@@ -13,11 +13,13 @@ from genesys_analytics.api.aggregates import zone
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.cli.options import (
     connection_options,
+    details_only,
     filter_options,
     interval_options,
     make_client,
     resolve_filters,
     resolve_interval,
+    store_option,
 )
 from genesys_analytics.reports.aggregates import aggregate_volume
 from genesys_analytics.reports.compare import compare
@@ -149,6 +151,7 @@ def chart_report(
     "Example: --method job",
 )
 @filter_options
+@store_option
 @connection_options
 @click.pass_obj
 def volume(
@@ -167,6 +170,7 @@ def volume(
     media_types: tuple[str, ...],
     queues: tuple[str, ...],
     directions: tuple[str, ...],
+    store: Path | None,
     region: str | None,
     base_url: str | None,
 ) -> None:
@@ -186,6 +190,7 @@ def volume(
       genesys-analytics volume --last 7d --chart volume-by-day.png
       genesys-analytics volume --last 7d --by day --queue Sales --media-type voice
       genesys-analytics volume --start 2024-05-01 --end 2024-05-08 --format json
+      genesys-analytics volume --start 2024-05-01 --end 2024-05-08 --from may.duckdb
 
     \b
     JSON: --by mediaType (details) prints
@@ -201,28 +206,41 @@ def volume(
 
     by = parse_by(by_text)
     zone(time_zone)  # fail fast on an unknown zone
+    details_only(store, source, compare_sources)
     interval = resolve_interval(local_date(start, time_zone), local_date(end, time_zone), last)
-    with make_client(region, base_url) as client:
-        filters = resolve_filters(client, media_types, queues, directions)
-        with ChunkProgress(enabled=ctx.show_progress, stats=client.stats, label="volume") as bar:
-            report, facts = build_report(
-                client,
-                interval,
-                by,
-                source,
-                time_zone,
-                compare_sources=compare_sources,
-                workers=workers,
-                method=method,
-                progress=bar,
-                filters=filters,
-            )
-        names = QueueNames.of(client)
+    if store is not None:
+        from genesys_analytics.reports.stored import StoredExport, stored_facts
+
+        opened: Any = StoredExport(store)
+    else:
+        opened = make_client(region, base_url)
+    with opened as src:
+        filters = resolve_filters(src, media_types, queues, directions)
+        if store is not None:
+            facts: list[Facts] | None = stored_facts(src, interval, filters)
+            assert facts is not None
+            report = group_details(facts, interval, by, time_zone)
+            names = src.queue_names()
+        else:
+            with ChunkProgress(enabled=ctx.show_progress, stats=src.stats, label="volume") as bar:
+                report, facts = build_report(
+                    src,
+                    interval,
+                    by,
+                    source,
+                    time_zone,
+                    compare_sources=compare_sources,
+                    workers=workers,
+                    method=method,
+                    progress=bar,
+                    filters=filters,
+                )
+            names = QueueNames.of(src)
         text = render(report, fmt, names)
         if chart is not None:
             from genesys_analytics.reports.charts import render_chart
 
-            chart_data, day_totals = chart_report(client, interval, facts, time_zone, filters)
+            chart_data, day_totals = chart_report(src, interval, facts, time_zone, filters)
             render_chart(chart_data, chart, day_totals=day_totals)
     click.echo(text)
     if chart is not None:
