@@ -159,41 +159,44 @@ def export(
             )
         return
     # And the output before the client logs in (export() checks it again, for Python users).
-    from genesys_analytics.extraction.run import check_output
+    from genesys_analytics.extraction.run import check_output, hold_output
     from genesys_analytics.extraction.run import export as run_export
 
-    target = check_output(path, fmt, datasets=datasets, resume=resume, force=force)
-    if target.note:
-        click.echo(target.note, err=True)
-    counter = ChunkCounter()  # chunks finished by this run, for an honest Ctrl-C message
-    try:
-        with (
-            stop_on_interrupt() as cancel,
-            make_client(region, base_url) as client,
-            ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
-        ):
-            counter.inner = bar
-            filters = resolve_filters(client, media_types, queues, directions)
-            result = run_export(
-                client,
-                None if interval is None else interval.start,
-                interval.end if interval is not None else (end or None),
-                out=path,
-                format=fmt,
-                datasets=datasets or ("conversations",),
-                filters=filters,
-                method=method,  # type: ignore[arg-type]
-                workers=workers,
-                resume=resume,
-                incremental=incremental,
-                lookback=lookback_span,
-                force=force,
-                progress=counter,
-                cancel=cancel,
-            )
-    except KeyboardInterrupt:
-        click.echo(_interrupted(counter.done, path, continuing=resume or incremental), err=True)
-        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+    # One export at a time into one output: the lock comes before looking at the output,
+    # so a second run says so at once (exit 11), not that the output looks busy or staged.
+    with hold_output(path, fmt, datasets=datasets, force=force):
+        target = check_output(path, fmt, datasets=datasets, resume=resume, force=force)
+        if target.note:
+            click.echo(target.note, err=True)
+        counter = ChunkCounter()  # chunks finished by this run, for an honest Ctrl-C message
+        try:
+            with (
+                stop_on_interrupt() as cancel,
+                make_client(region, base_url) as client,
+                ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
+            ):
+                counter.inner = bar
+                filters = resolve_filters(client, media_types, queues, directions)
+                result = run_export(
+                    client,
+                    None if interval is None else interval.start,
+                    interval.end if interval is not None else (end or None),
+                    out=path,
+                    format=fmt,
+                    datasets=datasets or ("conversations",),
+                    filters=filters,
+                    method=method,  # type: ignore[arg-type]
+                    workers=workers,
+                    resume=resume,
+                    incremental=incremental,
+                    lookback=lookback_span,
+                    force=force,
+                    progress=counter,
+                    cancel=cancel,
+                )
+        except KeyboardInterrupt:
+            click.echo(_interrupted(counter.done, path, continuing=resume or incremental), err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     counts = ", ".join(f"{n:,} {name}" for name, n in result.records.items())
     skipped = f"; {result.chunks_skipped:,} already done" if result.chunks_skipped else ""
     click.echo(

@@ -19,8 +19,9 @@ chunk removes the files and directories it created.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from genesys_analytics.extraction.engine import (
 from genesys_analytics.extraction.fetch import ExportClient
 from genesys_analytics.extraction.stop import deferring
 from genesys_analytics.sinks import DEFAULT_OUT, FORMATS, Sink, open_sink
+from genesys_analytics.sinks.lock import output_lock
 from genesys_analytics.sinks.paths import Target, check_target
 from genesys_analytics.sinks.staging import remove_unused_store, staged_export
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_duration, parse_instant
@@ -127,9 +129,10 @@ def export(
     ``out`` that is not an earlier export of ours, and starts a file export over when an
     interrupted one is staged. Setting ``cancel`` (e.g. from a SIGINT handler) stops the
     export between two writes with ``KeyboardInterrupt``; what was checkpointed stays.
-    Raises the library's errors (``ConfigError`` for an output that may not be written,
-    before any request; ``IncompleteExport`` names the chunk that could not be read; run
-    again with ``resume=True``).
+    One export at a time writes ``out``: another one running into it (any process) makes
+    this one raise ``OutputBusy`` at once. Raises the library's errors (``ConfigError``
+    for an output that may not be written, before any request; ``IncompleteExport``
+    names the chunk that could not be read; run again with ``resume=True``).
     """
     if format not in FORMATS:
         raise ConfigError(f"unknown output format {format!r}; use one of {', '.join(FORMATS)}.")
@@ -152,56 +155,77 @@ def export(
         interval = Interval(end_at - timedelta(milliseconds=1), end_at)  # lists: read as now
     if interval is None and not incremental:
         raise ConfigError("give a start (e.g. 2024-05-01), or continue with incremental=True.")
-    storages = [d.storage for d in chosen]
-    target = check_target(path, format, force=force, tables=_tables(datasets))
-    if format != "duckdb":
-        resume = _check_staged(target, resume=resume, force=force)
-    created = not target.path.exists() or target.replace_first
-    if target.replace_first:
-        target.path.unlink()
-    sink = None
-    try:
-        sink = open_sink(
-            target.path,
-            format,
-            storages=storages,
-            resume=resume or incremental,
-            interval=interval,
-            force=force,
-        )
-        if interval is None:
-            begin = _continue_from(sink, timed, path, wanted, lookback)
-            if begin >= end_at:
-                raise ConfigError(
-                    f"{path} already holds every record up to {fmt(begin)}, after the end "
-                    f"{fmt(end_at)}: give a later --end, or none (now)."
-                )
-            interval = Interval(begin, end_at)
-        request = ExportRequest(
-            interval=interval,
-            datasets=chosen,
-            filters=wanted,
-            method=method,
-            workers=workers,
-            resume=resume,
-            incremental=incremental,
-            lookback=lookback,
-        )
-        stats = Exporter(client, request, progress=progress, cancel=cancel).run(sink)
-        stats.changes = {name: (new, updated) for name, (new, updated) in _changes_of(sink).items()}
-        with deferring(cancel):
+    with hold_output(path, format, datasets=datasets, force=force):
+        storages = [d.storage for d in chosen]
+        target = check_target(path, format, force=force, tables=_tables(datasets))
+        if format != "duckdb":
+            resume = _check_staged(target, resume=resume, force=force)
+        created = not target.path.exists() or target.replace_first
+        if target.replace_first:
+            target.path.unlink()
+        sink = None
+        try:
+            sink = open_sink(
+                target.path,
+                format,
+                storages=storages,
+                resume=resume or incremental,
+                interval=interval,
+                force=force,
+            )
+            if interval is None:
+                begin = _continue_from(sink, timed, path, wanted, lookback)
+                if begin >= end_at:
+                    raise ConfigError(
+                        f"{path} already holds every record up to {fmt(begin)}, after the end "
+                        f"{fmt(end_at)}: give a later --end, or none (now)."
+                    )
+                interval = Interval(begin, end_at)
+            request = ExportRequest(
+                interval=interval,
+                datasets=chosen,
+                filters=wanted,
+                method=method,
+                workers=workers,
+                resume=resume,
+                incremental=incremental,
+                lookback=lookback,
+            )
+            stats = Exporter(client, request, progress=progress, cancel=cancel).run(sink)
+            stats.changes = {
+                name: (new, updated) for name, (new, updated) in _changes_of(sink).items()
+            }
+            with deferring(cancel):
+                if cancel is not None and cancel.is_set():
+                    raise KeyboardInterrupt("the export was cancelled")
+                sink.commit()
             if cancel is not None and cancel.is_set():
                 raise KeyboardInterrupt("the export was cancelled")
-            sink.commit()
-        if cancel is not None and cancel.is_set():
-            raise KeyboardInterrupt("the export was cancelled")
-    except BaseException:
-        if sink is not None:
-            sink.close()
-        _discard_unused(target, created=created)
-        raise
-    sink.close()
-    return ExportResult(path, format, interval, tuple(d.name for d in chosen), stats)
+        except BaseException:
+            if sink is not None:
+                sink.close()
+            _discard_unused(target, created=created)
+            raise
+        sink.close()
+        return ExportResult(path, format, interval, tuple(d.name for d in chosen), stats)
+
+
+@contextlib.contextmanager
+def hold_output(
+    out: str | Path,
+    format: str = "duckdb",
+    *,
+    datasets: str | Sequence[str] = ("conversations",),
+    force: bool = False,
+) -> Iterator[Path]:
+    """Hold the lock of ``out`` (``<out>.lock``, see :mod:`genesys_analytics.sinks.lock`)
+    for the ``with`` block: ``OutputBusy`` at once if another export is writing it.
+    A parent that is missing or not a directory is explained first (before any is created)."""
+    path = Path(out)
+    if not path.name or not path.absolute().parent.is_dir():
+        check_target(path, format, force=force, tables=_tables(datasets))
+    with output_lock(path) as lock:
+        yield lock
 
 
 def check_output(
@@ -310,4 +334,4 @@ def _instant(value: Instant) -> datetime:
     return parse_instant(value)
 
 
-__all__ = ["ExportResult", "check_output", "export", "parse_lookback"]
+__all__ = ["ExportResult", "check_output", "export", "hold_output", "parse_lookback"]
