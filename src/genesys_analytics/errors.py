@@ -9,7 +9,8 @@
     ├── ServerError              try again later or use smaller chunks (5xx, timeouts, drops)
     ├── PaginationError          the service paged inconsistently (repeated cursor/page, cap)
     ├── JobFailed                an async job ended FAILED/EXPIRED/CANCELLED or timed out
-    └── IncompleteExport         an export could not prove a chunk complete
+    ├── IncompleteExport         an export could not prove a chunk complete
+    └── OutputBusy               wait: another export is writing the same output (its lock)
 
 Every error maps to one CLI exit code (``EXIT_CODES``). No error ever holds a token or
 a client secret: the body excerpt is scrubbed of anything that looks like one.
@@ -108,6 +109,10 @@ class IncompleteExport(GenesysError):
     exit_code = 10
 
 
+class OutputBusy(GenesysError):
+    exit_code = 11
+
+
 EXIT_CODES: dict[type[GenesysError], int] = {
     cls: cls.exit_code
     for cls in (
@@ -121,6 +126,7 @@ EXIT_CODES: dict[type[GenesysError], int] = {
         PaginationError,
         JobFailed,
         IncompleteExport,
+        OutputBusy,
     )
 }
 
@@ -132,6 +138,7 @@ __all__ = [
     "GenesysError",
     "IncompleteExport",
     "JobFailed",
+    "OutputBusy",
     "PaginationError",
     "PermissionDenied",
     "RateLimited",

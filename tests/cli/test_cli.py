@@ -111,6 +111,20 @@ def test_incremental_into_a_file_format_is_a_usage_error(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("value", ["3 days", "72", "soon"])
+def test_a_bad_lookback_is_a_usage_error_before_anything_is_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any, value: str
+) -> None:
+    args = ["export", "--incremental", "--lookback", value, "--out", "x.duckdb"]
+    assert _run_main(args, monkeypatch, tmp_path) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        f"error: --lookback {value!r} is not a duration; give a number and a unit, "
+        "e.g. 72h, 3d or 90m."
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_command_exit_code_is_not_swallowed(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

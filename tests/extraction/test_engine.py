@@ -470,3 +470,54 @@ def test_a_service_that_never_answers_is_not_read_again_chunk_by_chunk() -> None
             MemorySink()
         )
     assert client.queries == [iv.iso()]
+
+
+def test_a_chunk_with_open_conversations_records_how_many() -> None:
+    convs = _convs(8)  # 5 h apart over two days: none ended yet but ``closed``
+    closed = {f"c{i:03d}" for i in (0, 1, 2, 5, 6, 7)}
+    for c in convs:
+        if c["conversationId"] in closed:
+            c["conversationEnd"] = c["conversationStart"]
+    sink = MemorySink()
+    iv = Interval(DAY, DAY + timedelta(days=2))
+    stats = Exporter(FakeClient(convs), ExportRequest(iv, method="query")).run(sink)
+    by_start = {m["start"]: m["open"] for m in sink.checkpoints.values()}
+    assert by_start == {fmt(DAY): 2, fmt(DAY + timedelta(days=1)): 0}  # c003, c004 on day 0
+    assert stats.open_chunks == 1
+
+
+def test_a_sealed_day_of_a_job_records_its_own_open_records() -> None:
+    day = [DAY + timedelta(days=d, hours=12) for d in range(3)]
+    ended = conv("a", day[0], day[0] + timedelta(minutes=5))
+    client = JobClient([[ended, conv("b", day[1])], [conv("c", day[2])]])
+    sink = MemorySink()
+    Exporter(client, ExportRequest(Interval(DAY, DAY + timedelta(days=3)), method="job")).run(sink)
+    spans = sorted((m["start"], m["end"], m["open"]) for m in sink.checkpoints.values())
+    assert spans == [
+        (fmt(DAY), fmt(DAY + timedelta(days=1)), 0),  # sealed, its one conversation ended
+        (fmt(DAY), fmt(DAY + timedelta(days=3)), 2),
+        (fmt(DAY + timedelta(days=1)), fmt(DAY + timedelta(days=2)), 1),
+    ]
+
+
+def test_an_incremental_run_reads_the_lookback_again_and_open_chunks_until_closed() -> None:
+    convs = _convs(12)  # 5 h apart: days 0, 1 and 2
+    iv = Interval(DAY, DAY + timedelta(days=3))
+    sink = MemorySink()
+    day = timedelta(days=1)
+    for d in range(3):
+        start = DAY + d * day
+        key = f"conversations {fmt(start)}/{fmt(start + day)} query"
+        sink.checkpoints[key] = {
+            "start": fmt(start),
+            "end": fmt(start + day),
+            "live": False,
+            "open": int(d == 1),
+        }
+    request = ExportRequest(iv, method="query", incremental=True, lookback=timedelta(hours=12))
+    client = FakeClient(convs)
+    stats = Exporter(client, request).run(sink)
+    # the resume point is day 1 (it had an open record); 12 h before it is read again
+    assert stats.reread == {"conversations": Interval(DAY + timedelta(hours=12), iv.end)}
+    assert min(Interval.parse(q).start for q in client.queries) == DAY + timedelta(hours=12)
+    assert stats.chunks_skipped == 0  # day 0 is read again in part

@@ -106,8 +106,15 @@ def test_incremental_from_python_continues_where_the_store_ends(
     middle = START + timedelta(days=1)
     with client_of(emu) as client:
         export(client, START, middle, out=out)
-        later = export(client, end=END, out=out, incremental=True)
-    assert later.interval == Interval(middle, END)
+        later = export(client, end=END, out=out, incremental=True, lookback="0h")
+        assert later.interval.end == END
+        assert START <= later.interval.start <= middle  # open records may keep it back
+        assert stored_ids(out) == emu.truth(START, END)["ids"]
+        # the default lookback (72 h) reads again, but never before the store's start
+        again = export(client, end=END, out=out, incremental=True)
+    assert again.interval == Interval(START, END)
+    assert again.reread == {"conversations": Interval(START, END)}
+    assert again.changes["conversations"][0] == 0  # nothing new: it had everything
     assert stored_ids(out) == emu.truth(START, END)["ids"]
 
 

@@ -83,7 +83,17 @@ from genesys_analytics.sinks import DEFAULT_OUT, FORMATS
 @click.option(
     "--incremental",
     is_flag=True,
-    help="Continue from the last complete point recorded in the store; re-read live chunks.",
+    help="Continue each dataset from the end of its complete stretch in the store (open "
+    "conversations and statuses keep it back until they close), re-reading --lookback "
+    "before it; upserts, so scheduled runs converge to a full export.",
+)
+@click.option(
+    "--lookback",
+    default="72h",
+    show_default=True,
+    metavar="DURATION",
+    help="With --incremental: how far before the resume point to read again, for data "
+    "Genesys changes late (e.g. 72h, 3d, 90m; 0h for none).",
 )
 @connection_options
 @click.pass_obj
@@ -104,6 +114,7 @@ def export(
     resume: bool,
     force: bool,
     incremental: bool,
+    lookback: str,
     region: str | None,
     base_url: str | None,
 ) -> None:
@@ -119,7 +130,9 @@ def export(
       genesys-analytics export --incremental --out genesys.duckdb
     """
     from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
+    from genesys_analytics.extraction.run import parse_lookback
 
+    lookback_span = parse_lookback(lookback)  # a ConfigError: exit 2, one sentence
     path = out or Path(DEFAULT_OUT[fmt])
     lists_only = all(d.snapshot for d in resolve(datasets or ("conversations",)))
     # a list is read as it is now; an incremental run finds its start in the store
@@ -143,44 +156,49 @@ def export(
                     method,
                     resume=resume,
                     incremental=incremental,
+                    lookback=lookback_span,
                 )
             )
         return
     # And the output before the client logs in (export() checks it again, for Python users).
-    from genesys_analytics.extraction.run import check_output
+    from genesys_analytics.extraction.run import check_output, hold_output
     from genesys_analytics.extraction.run import export as run_export
 
-    target = check_output(path, fmt, datasets=datasets, resume=resume, force=force)
-    if target.note:
-        click.echo(target.note, err=True)
-    counter = ChunkCounter()  # chunks finished by this run, for an honest Ctrl-C message
-    try:
-        with (
-            stop_on_interrupt() as cancel,
-            make_client(region, base_url) as client,
-            ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
-        ):
-            counter.inner = bar
-            filters = resolve_filters(client, media_types, queues, directions)
-            result = run_export(
-                client,
-                None if interval is None else interval.start,
-                interval.end if interval is not None else (end or None),
-                out=path,
-                format=fmt,
-                datasets=datasets or ("conversations",),
-                filters=filters,
-                method=method,  # type: ignore[arg-type]
-                workers=workers,
-                resume=resume,
-                incremental=incremental,
-                force=force,
-                progress=counter,
-                cancel=cancel,
-            )
-    except KeyboardInterrupt:
-        click.echo(_interrupted(counter.done, path, continuing=resume or incremental), err=True)
-        raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
+    # One export at a time into one output: the lock comes before looking at the output,
+    # so a second run says so at once (exit 11), not that the output looks busy or staged.
+    with hold_output(path, fmt, datasets=datasets, force=force):
+        target = check_output(path, fmt, datasets=datasets, resume=resume, force=force)
+        if target.note:
+            click.echo(target.note, err=True)
+        counter = ChunkCounter()  # chunks finished by this run, for an honest Ctrl-C message
+        try:
+            with (
+                stop_on_interrupt() as cancel,
+                make_client(region, base_url) as client,
+                ChunkProgress(enabled=ctx.show_progress, stats=client.stats) as bar,
+            ):
+                counter.inner = bar
+                filters = resolve_filters(client, media_types, queues, directions)
+                result = run_export(
+                    client,
+                    None if interval is None else interval.start,
+                    interval.end if interval is not None else (end or None),
+                    out=path,
+                    format=fmt,
+                    datasets=datasets or ("conversations",),
+                    filters=filters,
+                    method=method,  # type: ignore[arg-type]
+                    workers=workers,
+                    resume=resume,
+                    incremental=incremental,
+                    lookback=lookback_span,
+                    force=force,
+                    progress=counter,
+                    cancel=cancel,
+                )
+        except KeyboardInterrupt:
+            click.echo(_interrupted(counter.done, path, continuing=resume or incremental), err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
     counts = ", ".join(f"{n:,} {name}" for name, n in result.records.items())
     skipped = f"; {result.chunks_skipped:,} already done" if result.chunks_skipped else ""
     click.echo(
@@ -188,6 +206,9 @@ def export(
         f"({plural(result.chunks_done, 'chunk')}{skipped}).",
         err=True,
     )
+    if incremental:
+        for line in _changes(result, lookback):
+            click.echo(line, err=True)
     if result.live and fmt == "duckdb":
         click.echo(
             "the end of the interval is live: later, run the same command with --incremental "
@@ -202,6 +223,18 @@ def export(
             err=True,
         )
     click.echo(str(path))
+
+
+def _changes(result: Any, lookback: str) -> list[str]:
+    """Per time-based dataset: what an incremental run read again and what it changed."""
+    lines = []
+    for name in result.datasets:
+        new, updated = result.changes.get(name, (0, 0))
+        span = result.reread.get(name)
+        again = f"re-read {span} (lookback {lookback})" if span else "nothing re-read"
+        if name in result.reread or name in result.changes:
+            lines.append(f"{name}: {again}; {new:,} new, {updated:,} updated.")
+    return lines
 
 
 def _interrupted(done: int, path: Path, *, continuing: bool) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.errors import ConfigError
-from genesys_analytics.extraction.checkpoints import incremental_start, matching
+from genesys_analytics.extraction.checkpoints import DEFAULT_LOOKBACK, matching, reread_from
 from genesys_analytics.extraction.datasets import resolve
 from genesys_analytics.extraction.engine import ExportRequest
 from genesys_analytics.extraction.estimate import estimate
@@ -29,12 +29,15 @@ def plan_text(
     *,
     resume: bool,
     incremental: bool,
+    lookback: timedelta = DEFAULT_LOOKBACK,
 ) -> str:
     """Plan the export as ``export`` would (checkpoints of ``path`` included), and size it."""
     datasets = resolve(dataset_names or ("conversations",))
     store = Checkpoints(path) if fmt_name == "duckdb" else StagedCheckpoints(path)
     if interval is None:  # --incremental without --start
-        starts = [incremental_start(matching(store.done_chunks(d.name), filters)) for d in datasets]
+        starts = [
+            reread_from(matching(store.done_chunks(d.name), filters), lookback) for d in datasets
+        ]
         if any(s is None for s in starts):
             raise ConfigError(
                 f"{path} holds no earlier export to continue; give a start (--start) for the "
@@ -49,6 +52,7 @@ def plan_text(
         method=method,  # type: ignore[arg-type]
         resume=resume,
         incremental=incremental,
+        lookback=lookback,
     )
     plan = estimate(client, request, store)
     lines = [f"plan for {interval} into {path} ({fmt_name})"]

@@ -56,11 +56,13 @@ class Details:
     ``page_key`` names the item field used to notice an item seen on two pages of one
     read (the sign that pages shifted under the reader, decisions.md §3), or ``None``
     where one item may rightly span pages (a user's statuses), so only a change of
-    ``totalHits`` shows that a read moved.
+    ``totalHits`` shows that a read moved. A record without its ``end`` field is open
+    (still running): its chunk is read again by incremental runs until it closes.
     """
 
     api: DetailsApi
     timestamp: str
+    end: str
     query_body: Callable[[Interval, Filters], dict[str, Any]]
     job_body: Callable[[Interval, Filters], dict[str, Any]]
     page_key: str | None
@@ -120,6 +122,7 @@ CONVERSATIONS = Dataset(
     source=Details(
         api=CONVERSATION_DETAILS,
         timestamp=queries.CONVERSATION_START,
+        end="conversationEnd",
         query_body=lambda interval, filters: queries.details_query(interval, filters=filters),
         job_body=lambda interval, filters: queries.job_query(interval, filters=filters),
         page_key=queries.CONVERSATION_ID,
@@ -151,6 +154,7 @@ USER_DETAILS_DATASET = Dataset(
     source=Details(
         api=USER_DETAILS,
         timestamp=queries.START_TIME,
+        end="endTime",
         query_body=lambda interval, filters: queries.user_details_query(interval, filters=filters),
         job_body=lambda interval, filters: queries.user_details_query(interval, filters=filters),
         page_key=None,

@@ -33,7 +33,13 @@ from genesys_analytics.errors import (
     PaginationError,
     ServerError,
 )
-from genesys_analytics.extraction.checkpoints import covered, matching
+from genesys_analytics.extraction.checkpoints import (
+    DEFAULT_LOOKBACK,
+    OpenRecords,
+    continuation,
+    covered,
+    matching,
+)
 from genesys_analytics.extraction.datasets import CONVERSATIONS, Dataset
 from genesys_analytics.extraction.fetch import (
     MIN_SPLIT,
@@ -80,6 +86,7 @@ class ExportRequest:
     workers: int = 4
     resume: bool = False
     incremental: bool = False
+    lookback: timedelta = DEFAULT_LOOKBACK  # re-read before the resume point (incremental)
     page_size: int = 100
     page_parallel: int = 4  # pages of one query chunk fetched at once, after its first page
     job_page_size: int = 1000
@@ -98,7 +105,10 @@ class ExportStats:
     days_sealed: int = 0  # UTC days of job chunks checkpointed before their job ended
     records: dict[str, int] = field(default_factory=dict)  # distinct records per dataset
     live_chunks: int = 0
+    open_chunks: int = 0  # chunks checkpointed with open records (read again later)
     methods: dict[str, int] = field(default_factory=dict)
+    reread: dict[str, Interval] = field(default_factory=dict)  # dataset → span read again
+    changes: dict[str, tuple[int, int]] = field(default_factory=dict)  # (new, updated), by sink
 
     @property
     def conversations(self) -> int:
@@ -154,8 +164,14 @@ class Exporter:
         for dataset in req.datasets:
             pieces = [req.interval]
             if req.resume or req.incremental:
-                spans = covered(matching(sink.done_chunks(dataset.name), req.filters))
+                done = matching(sink.done_chunks(dataset.name), req.filters)
+                spans = covered(done)
                 pieces = remaining(req.interval, spans)
+                if req.incremental and not dataset.snapshot:
+                    plan = continuation(req.interval, done, req.lookback)
+                    pieces, spans = plan.pieces, plan.kept
+                    if plan.reread is not None:
+                        self.stats.reread[dataset.name] = plan.reread
                 self.stats.chunks_skipped += sum(
                     1
                     for span in spans
@@ -236,22 +252,26 @@ class Exporter:
                     elif kind == "begin":
                         sink.begin_snapshot(chunk.dataset)
                     elif kind == "sealed":
-                        part = Chunk(payload, chunk.method, chunk.dataset)
-                        sink.checkpoint(chunk.dataset, part.key, self._meta(part, None))
+                        span, still_open = payload
+                        part = Chunk(span, chunk.method, chunk.dataset)
+                        meta = self._meta(part, None, still_open)
+                        sink.checkpoint(chunk.dataset, part.key, meta)
                         log.info("checkpointed %s, passed by the job of %s", part.key, chunk.key)
                         self.stats.days_sealed += 1
                     elif kind == "done":
                         pending -= 1
-                        meta = self._meta(chunk, payload)
+                        count, still_open = payload
+                        meta = self._meta(chunk, count, still_open)
                         sink.checkpoint(chunk.dataset, chunk.key, meta)
-                        log.info("checkpointed chunk %s (%d records)", chunk.key, payload)
+                        log.info("checkpointed chunk %s (%d records)", chunk.key, count)
                         records = self.stats.records
-                        records[chunk.dataset] = records.get(chunk.dataset, 0) + payload
+                        records[chunk.dataset] = records.get(chunk.dataset, 0) + count
                         self.stats.chunks_done += 1
                         self.stats.methods[chunk.method] = (
                             self.stats.methods.get(chunk.method, 0) + 1
                         )
                         self.stats.live_chunks += int(meta["live"])
+                        self.stats.open_chunks += int(meta["open"] > 0)
                         self.progress.chunk_done(chunk)
                     elif kind == "error":
                         pending -= 1
@@ -329,7 +349,9 @@ class Exporter:
             return None
         return Chunk(chunk.interval, "job", chunk.dataset)
 
-    def _meta(self, chunk: Chunk, records: int | None) -> dict[str, Any]:
+    def _meta(self, chunk: Chunk, records: int | None, still_open: int = 0) -> dict[str, Any]:
+        """What a checkpoint records; ``open``: records of the chunk still running (an
+        incremental run reads the chunk again until there are none, decisions.md §9)."""
         live = (
             chunk.method != "snapshot"
             and chunk.interval.end > self.now() - self.request.live_margin
@@ -341,6 +363,7 @@ class Exporter:
             "records": records,
             "filters": self.request.filters.as_meta(),
             "live": live,
+            "open": still_open,
             "finished_at": fmt(self.now()),
         }
 
@@ -375,18 +398,21 @@ class Exporter:
                     filters=req.filters,
                 )
             key = dataset.key
+            running = OpenRecords(dataset)  # records of this chunk still running
             for page in pages:
                 if page is REREAD:
                     self._put(outbox, ("reread", chunk, None))
                     continue
                 if isinstance(page, Sealed):
-                    self._put(outbox, ("sealed", chunk, page.interval))
+                    inside = running.within(page.interval)
+                    self._put(outbox, ("sealed", chunk, (page.interval, inside)))
                     continue
                 before = len(seen)
                 seen.update(r[key] for r in page if isinstance(r.get(key), str))
+                running.note(page)
                 self._put(outbox, ("page", chunk, (page, len(seen) - before)))
             if not self._stop.is_set():
-                self._put(outbox, ("done", chunk, len(seen)))
+                self._put(outbox, ("done", chunk, (len(seen), len(running))))
         except BaseException as exc:  # handed to the writer, which decides
             if not self._stop.is_set():
                 self._put(outbox, ("error", chunk, exc))

@@ -12,6 +12,10 @@ lossless ``raw``; in ``scratch_dir``, by default a new directory in the system t
 folder) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flatten`):
 no per-row Python work, and the pending batch is held as compact bytes, not dicts.
 
+Upserts tell *new* records from *updated* ones (an existing key whose ``raw`` changed):
+:attr:`DuckDBStore.changes` counts both per dataset, so an incremental run can say what
+it changed. A rewritten record with the same content counts as neither.
+
 Transactions: rows written since the last checkpoint sit in one open transaction;
 :meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` (with its dataset
 in ``meta``) and commits, so
@@ -40,6 +44,7 @@ import orjson
 from genesys_analytics.config import StoreSettings
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import Storage, Table
+from genesys_analytics.sinks.sql import as_str
 from genesys_analytics.sinks.views import create_views
 
 log = logging.getLogger(__name__)
@@ -106,6 +111,8 @@ class DuckDBStore:
         self._pending_bytes = 0
         self._uncommitted = 0
         self._in_txn = False
+        #: dataset → [new, updated] records written by this store object (see module doc)
+        self.changes: dict[str, list[int]] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         # After connecting: a scratch directory is only touched by the file's one writer.
@@ -259,12 +266,21 @@ class DuckDBStore:
             return
         key = storage.key_column
         held = " UNION ALL ".join(
-            f"SELECT 1 FROM {name} WHERE {key} IN ({storage.batch_keys})"
+            f"SELECT {key} AS k, raw FROM {name} WHERE {key} IN ({storage.batch_keys})"
             for name in storage.key_tables
             if name in {t.name for t in tables}
         )
-        existing = self.con.execute(f"SELECT count(*) FROM ({held})").fetchone()
-        if existing and existing[0]:
+        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
+        found = self.con.execute(
+            f"SELECT (SELECT count(*) FROM _batch), count(*), "
+            "count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
+            f"FROM ({held}) h JOIN ({batch}) b USING (k)"
+        ).fetchone()
+        total, existing, updated = found if found else (0, 0, 0)
+        counts = self.changes.setdefault(storage.dataset, [0, 0])
+        counts[0] += total - existing
+        counts[1] += updated
+        if existing:
             for table in tables:
                 self.con.execute(f"DELETE FROM {table.name} WHERE {key} IN ({storage.batch_keys})")
         for table in tables:
