@@ -75,7 +75,6 @@ def test_a_chunk_exists_whole_or_not_at_all(tmp_path: Path) -> None:
     (half / "t.jsonl").write_bytes(b"half")
     unrecorded = parts.chunks_dir / "00000003-feedface"  # renamed without its chunk.json
     unrecorded.mkdir()
-    parts.release()
     again = Parts(tmp_path / "p")
     assert list(again.done_chunks("d")) == ["k1"]
     again.open({"format": "jsonl"})
@@ -107,7 +106,6 @@ def test_a_crash_between_the_new_chunk_and_the_removal_of_the_old_keeps_the_new(
     new = chunk_dir(parts, "k", {**DAY1, "v": 2})
     assert not old.exists()
     os.rename(kept, old)  # as if the process died before removing it
-    parts.release()
     again = Parts(tmp_path / "p")
     assert again.done_chunks("d")["k"]["v"] == 2
     again.open({"format": "jsonl"})
@@ -223,18 +221,3 @@ def test_a_chunk_flattened_in_pieces_equals_one_piece(
     if fmt == "parquet":
         files = list((outs[1] / "conversations").rglob("*.parquet"))
         assert len(files) == -(-len(convs) // 7), "a file per piece"
-
-
-def test_starting_over_never_clears_parts_another_export_is_writing(tmp_path: Path) -> None:
-    from genesys_analytics.errors import ConfigError
-
-    out = tmp_path / "out.jsonl"
-    sink = open_sink(out, "jsonl")
-    sink.write("conversations", [{"conversationId": "a", "conversationStart": DAY1["start"]}])
-    sink.checkpoint("conversations", "k1", DAY1)
-    with pytest.raises(ConfigError, match="another export is writing"):
-        open_sink(out, "jsonl", resume=False)
-    assert list(sink.done_chunks("conversations")) == ["k1"], "the running export's chunk stays"
-    sink.commit()
-    sink.close()
-    assert out.read_bytes().count(b"\n") == 1

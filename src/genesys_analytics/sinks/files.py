@@ -233,8 +233,6 @@ class FileSink:
         self.writer.close()
         if self._created and not self._checkpointed:
             self.parts.remove()
-        else:
-            self.parts.release()
 
     # -- internals ----------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ A file export (Parquet, JSON Lines, CSV) builds ``<out>.parts/`` until it is com
 
     <out>.parts/
       export.json            what is being exported: format, layout, interval
-      lock                   held (flock) by the one export writing here
       spool/                 records not yet checkpointed (sinks.spool; dropped on open)
       duckdb_temp/           DuckDB's temp directory, should flattening a part spill
       chunks/
@@ -40,16 +39,10 @@ from typing import Any
 
 import orjson
 
-from genesys_analytics.errors import ConfigError, GenesysError
+from genesys_analytics.errors import GenesysError
 from genesys_analytics.timeutil import Interval
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: no advisory lock
-    fcntl = None  # type: ignore[assignment]
-
 EXPORT = "export.json"
-LOCK = "lock"
 SPOOL = "spool"
 CHUNKS = "chunks"
 CHUNK = "chunk.json"
@@ -59,7 +52,7 @@ OUTPUT = "output"
 PREVIOUS = "previous"
 #: DuckDB's temp directory while it flattens parts (CSV, Parquet).
 SPILL = "duckdb_temp"
-_OURS = (EXPORT, LOCK, SPOOL, CHUNKS, OUTPUT, PREVIOUS, SPILL)
+_OURS = (EXPORT, SPOOL, CHUNKS, OUTPUT, PREVIOUS, SPILL)
 WRITTEN_BY = "genesys-analytics"
 
 
@@ -103,7 +96,6 @@ class Parts:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.chunks_dir = root / CHUNKS
-        self._lock: int | None = None
         self._known: list[PartChunk] | None = None  # the current chunks, once opened
 
     # -- reading ------------------------------------------------------------------------
@@ -138,14 +130,13 @@ class Parts:
     # -- writing ------------------------------------------------------------------------
 
     def open(self, info: dict[str, Any], *, fresh: bool = False) -> None:
-        """Create or reuse ``root``, take its lock, record ``info``, drop unfinished work
-        (and, ``fresh``, every chunk: an export that starts over)."""
+        """Create or reuse ``root``, record ``info``, drop unfinished work (and, ``fresh``,
+        every chunk: an export that starts over). The caller holds the output's lock
+        (:mod:`genesys_analytics.sinks.lock`): one export at a time writes here."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self.lock()
         if fresh:
             for name in _OURS:
-                if name != LOCK:
-                    _remove(self.root / name)
+                _remove(self.root / name)
         _write_atomic(self.root / EXPORT, orjson.dumps({"written_by": WRITTEN_BY, **info}))
         self.chunks_dir.mkdir(exist_ok=True)
         for entry in self.chunks_dir.iterdir():
@@ -156,26 +147,6 @@ class Parts:
         self.drop(c for c in complete if c not in self._known)
         for name in (SPOOL, OUTPUT, PREVIOUS, SPILL):
             _remove(self.root / name)
-
-    def lock(self) -> None:
-        """Hold the directory's lock until :meth:`release`; refuse if another export has it."""
-        if fcntl is None or self._lock is not None:
-            return
-        fd = os.open(self.root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise ConfigError(
-                f"another export is writing {self.root} right now; wait for it to end, "
-                "or choose another --out."
-            ) from None
-        self._lock = fd
-
-    def release(self) -> None:
-        if self._lock is not None:
-            os.close(self._lock)
-            self._lock = None
 
     def new_chunk(self) -> Path:
         """An empty directory to write a chunk's parts into, then :meth:`finish`."""
@@ -217,7 +188,6 @@ class Parts:
 
     def remove(self) -> None:
         """Delete what an export writes in ``root``, then ``root`` if that emptied it."""
-        self.release()
         for name in _OURS:
             _remove(self.root / name)
         with contextlib.suppress(OSError):

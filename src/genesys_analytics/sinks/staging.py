@@ -2,7 +2,7 @@
 
 - ``<out>.parts/`` holds a file export until it is complete (:mod:`genesys_analytics.sinks.parts`):
   its checkpointed chunks with their part files, what it exports (format, interval),
-  and its lock. :func:`staged_export` reads what an interrupted one holds, so a run
+  and its spool. :func:`staged_export` reads what an interrupted one holds, so a run
   without ``--resume`` can refuse to discard it instead of starting over silently.
 - ``<db>.tmp/`` is the scratch directory of a DuckDB file, and DuckDB's own temp
   directory for it: the store's batch file and DuckDB's spill files go there. It is
@@ -56,7 +56,7 @@ class Staged:
 def staged_export(path: Path) -> Staged | None:
     """The interrupted export staged for the file output ``path``, if there is one.
 
-    Raises ``ConfigError`` when ``<path>.parts`` is not ours, or another export holds it.
+    Raises ``ConfigError`` when ``<path>.parts`` is not ours.
     """
     parts = Parts(parts_path(path))
     if not parts.root.exists() and not parts.root.is_symlink():
@@ -66,13 +66,8 @@ def staged_export(path: Path) -> Staged | None:
             f"{parts.root} is in the way: it is not a parts directory of genesys-analytics; "
             "move it away, or choose another --out."
         )
-    parts.lock()  # refuses while another export writes here
-    try:
-        info = parts.info() or {}
-        chunks = len(parts.chunks())
-    finally:
-        parts.release()
-    return Staged(parts.root, info.get("format"), info.get("interval"), chunks)
+    info = parts.info() or {}
+    return Staged(parts.root, info.get("format"), info.get("interval"), len(parts.chunks()))
 
 
 class StagedCheckpoints:
