@@ -4,8 +4,8 @@ Writes are upserts keyed by ``conversation_id``: when a conversation is written 
 its old row and all its child rows (participants, sessions, segments, session metrics)
 are deleted and the new copy inserted, so a re-run or a retried chunk never duplicates
 and the newer copy wins. That delete-then-insert, by key, inside the open transaction,
-is what keeps keys unique: no table carries a PRIMARY KEY, whose ART index would live in
-DuckDB's capped memory and outgrow it (at ~700,000 conversations under the default 80 MB).
+is what keeps keys unique: no dataset table carries a PRIMARY KEY, whose ART index lives in
+DuckDB's capped memory and outgrew it (at 580,000–700,000 conversations under 80 MB).
 Files written before (with ``PRIMARY KEY (conversation_id)``) keep their index and work as
 before. The lookup of a batch's keys among stored rows is limited to the batch's range of
 the storage's ``start`` column (a conversation's start never changes), so it does not grow
