@@ -136,12 +136,14 @@ def test_duckdb_timestamp_columns_are_timestamptz(tmp_path: Path) -> None:
         assert types[col] == "TIMESTAMP WITH TIME ZONE", col
     assert types["conversations.conversation_date"] == "DATE"
     assert types["conversations.media_types"] == "VARCHAR[]"
+    # No key constraint: its ART index outgrew DuckDB's memory cap at scale; the upsert
+    # keeps keys unique (tests/sinks/test_store_keys.py).
     pk = q(
         db,
-        "SELECT constraint_column_names FROM duckdb_constraints() "
-        "WHERE table_name = 'conversations' AND constraint_type = 'PRIMARY KEY'",
+        "SELECT table_name FROM duckdb_constraints() "
+        "WHERE constraint_type = 'PRIMARY KEY' AND table_name <> '_export_chunks'",
     )
-    assert pk == [(["conversation_id"],)]
+    assert pk == []
 
 
 def test_rewrite_upserts_and_newer_copy_wins(tmp_path: Path) -> None:

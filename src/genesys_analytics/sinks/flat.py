@@ -30,6 +30,7 @@ class FlatStorage:
     #: With several tables: the record field whose value, one per table in order, says
     #: which table a record goes to (what the ``selects`` decide in SQL). JSON Lines uses it.
     route: tuple[str, tuple[str, ...]] | None = None
+    start: tuple[str, str] | None = None  # see Storage.start: none, every lookup is whole
 
     @property
     def tables(self) -> tuple[Table, ...]:

@@ -150,6 +150,8 @@ class ConversationStorage:
     key_column: str = "conversation_id"
     batch_keys: str = f"SELECT {as_str('j.conversationId')} FROM _batch"
     child_stages: tuple[str, ...] = CHILD_STAGES
+    #: A conversation's start never changes: stored copies are looked for in the batch's range.
+    start: tuple[str, str] | None = ("conversation_start", as_ts("j.conversationStart"))
 
     def stage_sql(self, *, raw_only: bool = False) -> str:
         """Parse the NDJSON batch file (parameter 1) into ``_batch(raw, j)``, in file order."""

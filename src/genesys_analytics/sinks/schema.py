@@ -227,6 +227,9 @@ class Storage(Protocol):
     table ``_batch(raw, j)``; ``child_stages`` then build any temp tables the inserts
     read; :meth:`insert_sql` fills one table. A record is replaced by deleting every row
     whose ``key_column`` is among the batch's keys (``batch_keys``), then inserting.
+    ``start`` names a column of the key tables that never changes for a record (and the
+    expression over ``_batch`` that computes it): the store looks for stored copies of a
+    batch's keys only within the batch's range of it, which DuckDB's zone maps prune.
     ``raw_only`` staging keeps just the key, the sort time, the date and ``raw`` of the
     first table (all that a JSON Lines file needs).
     """
@@ -251,6 +254,9 @@ class Storage(Protocol):
 
     @property
     def batch_keys(self) -> str: ...  # SELECT the staged batch's keys
+
+    @property
+    def start(self) -> tuple[str, str] | None: ...  # (column, its value over _batch) or None
 
     @property
     def child_stages(self) -> tuple[str, ...]: ...

@@ -3,9 +3,13 @@
 Writes are upserts keyed by ``conversation_id``: when a conversation is written again,
 its old row and all its child rows (participants, sessions, segments, session metrics)
 are deleted and the new copy inserted, so a re-run or a retried chunk never duplicates
-and the newer copy wins. Only ``conversations`` carries a PRIMARY KEY constraint: child
-rows are replaced per conversation, and a constraint on them would reject real records
-that lack an id (missing keys are NULL, never an error).
+and the newer copy wins. That delete-then-insert, by key, inside the open transaction,
+is what keeps keys unique: no dataset table carries a PRIMARY KEY, whose ART index lives in
+DuckDB's capped memory and outgrew it (at 580,000–700,000 conversations under 80 MB).
+Files written before (with ``PRIMARY KEY (conversation_id)``) keep their index and work as
+before. The lookup of a batch's keys among stored rows is limited to the batch's range of
+the storage's ``start`` column (a conversation's start never changes), so it does not grow
+with the file.
 
 A batch goes in as one NDJSON file (``orjson`` per conversation, which is also the
 lossless ``raw``; in ``scratch_dir``, by default a new directory in the system temp
@@ -63,14 +67,14 @@ BATCH_FILE = "batch.ndjson"
 # the threads).
 
 
-def table_ddl(table: Table, *, enforce_key: bool) -> str:
+def table_ddl(table: Table) -> str:
+    """The table, without a key constraint: the store's upsert keeps keys unique (module doc)."""
     # ``raw`` compresses ~10x with zstd, and checkpoints it ~3x faster than the default.
     cols = ", ".join(
         f"{c.name} {c.sql_type}" + (" USING COMPRESSION zstd" if c.name == "raw" else "")
         for c in table.columns
     )
-    key = f", PRIMARY KEY ({', '.join(table.key)})" if enforce_key else ""
-    return f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}{key})"
+    return f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})"
 
 
 def _json_default(value: Any) -> Any:
@@ -129,8 +133,7 @@ class DuckDBStore:
         self.con.execute(f"SET threads = {self.settings.threads}")
         for storage in storages:
             for table in self._tables[storage.dataset]:
-                enforce = table.name in storage.key_tables
-                self.con.execute(table_ddl(table, enforce_key=enforce))
+                self.con.execute(table_ddl(table))
         self.con.execute(
             f"CREATE TABLE IF NOT EXISTS {CHUNKS_TABLE} "
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
@@ -265,16 +268,18 @@ class DuckDBStore:
                 )
             return
         key = storage.key_column
+        stored = f"{key} IN ({storage.batch_keys})"
+        within, bounds = self._within(storage)
+        keyed = [t.name for t in tables if t.name in storage.key_tables]
         held = " UNION ALL ".join(
-            f"SELECT {key} AS k, raw FROM {name} WHERE {key} IN ({storage.batch_keys})"
-            for name in storage.key_tables
-            if name in {t.name for t in tables}
+            f"SELECT {key} AS k, raw FROM {name} WHERE {stored}{within}" for name in keyed
         )
         batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
         found = self.con.execute(
             f"SELECT (SELECT count(*) FROM _batch), count(*), "
             "count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
-            f"FROM ({held}) h JOIN ({batch}) b USING (k)"
+            f"FROM ({held}) h JOIN ({batch}) b USING (k)",
+            bounds * len(keyed),
         ).fetchone()
         total, existing, updated = found if found else (0, 0, 0)
         counts = self.changes.setdefault(storage.dataset, [0, 0])
@@ -282,9 +287,30 @@ class DuckDBStore:
         counts[1] += updated
         if existing:
             for table in tables:
-                self.con.execute(f"DELETE FROM {table.name} WHERE {key} IN ({storage.batch_keys})")
+                if table.name in keyed:
+                    self.con.execute(f"DELETE FROM {table.name} WHERE {stored}{within}", bounds)
+                else:
+                    self.con.execute(f"DELETE FROM {table.name} WHERE {stored}")
         for table in tables:
             self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+
+    def _within(self, storage: Storage) -> tuple[str, list[Any]]:
+        """A filter that limits the lookup of stored keys to the batch's ``start`` range.
+
+        Stored rows outside it cannot hold the batch's keys (a record's start never
+        changes), and DuckDB skips their row groups by their min/max, so the lookup costs
+        what the batch's range holds, not what the file holds. Rows stored without a start
+        are always looked at; a batch with a record without one looks everywhere.
+        """
+        if storage.start is None:
+            return "", []
+        column, value = storage.start
+        row = self.con.execute(
+            f"SELECT min({value}), max({value}), count(*) - count({value}) FROM _batch"
+        ).fetchone()
+        if row is None or row[0] is None or row[2]:
+            return "", []
+        return f" AND ({column} BETWEEN ? AND ? OR {column} IS NULL)", [row[0], row[1]]
 
     # -- snapshots ----------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ class PartWriter:
         con = self._connection()
         for table in storage.tables:
             if table.name not in self._created:
-                con.execute(table_ddl(table, enforce_key=False))
+                con.execute(table_ddl(table))
                 self._created.add(table.name)
             con.execute(f"DELETE FROM {table.name}")
         con.execute(storage.stage_sql(), [str(source)])
@@ -267,7 +267,7 @@ def link_parquet(table: Table, chunks: Sequence[PartChunk], target: Path) -> Non
                     shutil.copyfile(file, dest)
     if not numbers:
         with duckdb.connect() as con:
-            con.execute(table_ddl(table, enforce_key=False))
+            con.execute(table_ddl(table))
             _copy(con, f"SELECT * FROM {table.name}", target / "data_0.parquet", PARQUET_OPTIONS)
 
 
