@@ -15,7 +15,8 @@ from typing import Any
 
 import orjson
 
-from genesys_analytics.reports.kpi import DEFINITIONS, KPIS, Names
+from genesys_analytics.reports.kpi_names import Names
+from genesys_analytics.reports.kpi_tally import DEFINITIONS, KPIS
 from genesys_analytics.reports.model import Key, VolumeReport
 from genesys_analytics.reports.queue_names import NO_QUEUE
 from genesys_analytics.timeutil import fmt
