@@ -25,6 +25,7 @@ from genesys_analytics.emulator.data import catalog
 from genesys_analytics.emulator.data.catalog import WRAPUP_TIMEOUT
 from genesys_analytics.emulator.data.gc_pause import gc_paused
 from genesys_analytics.emulator.data.late import revision_of, served
+from genesys_analytics.emulator.data.parties import Refs
 from genesys_analytics.emulator.data.pieces import (
     DRIFT_BASE,
     HOUR,
@@ -34,7 +35,7 @@ from genesys_analytics.emulator.data.pieces import (
     parse_conversation_id,
 )
 from genesys_analytics.emulator.data.roster import Roster
-from genesys_analytics.emulator.data.shapes import Refs, Shaper
+from genesys_analytics.emulator.data.shapes import Shaper
 from genesys_analytics.emulator.data.timelines import Timelines
 from genesys_analytics.timeutil import UTC, day_start, fmt
 
