@@ -84,8 +84,9 @@ def kpi(
     """
     from genesys_analytics.api.aggregates import zone
     from genesys_analytics.cli.progress import ChunkProgress
-    from genesys_analytics.reports.kpi import Names, digests_table, parse_by, report_of
+    from genesys_analytics.reports.kpi import digests_table, parse_by, report_of
     from genesys_analytics.reports.kpi_compare import LEAD, compare_kpis
+    from genesys_analytics.reports.kpi_names import Names
     from genesys_analytics.reports.kpi_render import render
     from genesys_analytics.reports.kpi_sources import aggregates_of, collect_digests
 

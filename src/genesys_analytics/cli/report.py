@@ -13,6 +13,7 @@ from genesys_analytics.cli.options import (
     connection_options,
     interval_options,
     make_client,
+    read_options,
     resolve_interval,
     store_option,
 )
@@ -78,20 +79,7 @@ def write_page(path: Path, text: str) -> None:
     help="Time zone of days and hours on the page, and of bare --start/--end dates. "
     "Example: --time-zone Europe/London",
 )
-@click.option(
-    "--workers",
-    default=4,
-    show_default=True,
-    type=click.IntRange(1, 32),
-    help="Parallel requests when reading from the API. Example: --workers 8",
-)
-@click.option(
-    "--method",
-    default="auto",
-    show_default=True,
-    type=click.Choice(["auto", "query", "job"]),
-    help="How details are read from the API: queries, async jobs, or chosen per chunk.",
-)
+@read_options
 @store_option
 @connection_options
 @click.pass_obj

@@ -17,6 +17,8 @@ from genesys_analytics.cli.options import (
     filter_options,
     interval_options,
     make_client,
+    read_options,
+    report_options,
     resolve_filters,
     resolve_interval,
     store_option,
@@ -84,49 +86,17 @@ def chart_report(
 
 @click.command()
 @interval_options
-@click.option(
-    "--by",
-    "by_text",
-    default="mediaType",
-    show_default=True,
-    metavar="DIMS",
-    help="What to count by, one or several comma-separated: mediaType (channel), queue "
+@report_options(
+    by="mediaType",
+    by_help="What to count by, one or several comma-separated: mediaType (channel), queue "
     "(names from the routing API; a deleted queue shows its id), direction (originating "
     "direction), day, hour (hour of day; 'day,hour' gives an hourly series). "
     "Example: --by queue,mediaType",
-)
-@click.option(
-    "--source",
-    default="details",
-    show_default=True,
-    type=click.Choice(["details", "aggregates"]),
-    help="details: distinct conversations that started in the interval, read one by one "
-    "(exact). aggregates: the aggregates API's nOffered, nConnected and handle time "
+    source_help="details: distinct conversations that started in the interval, read one by "
+    "one (exact). aggregates: the aggregates API's nOffered, nConnected and handle time "
     "(tHandle): contacts, not conversations, and fast. Example: --source aggregates",
-)
-@click.option(
-    "--compare",
-    "compare_sources",
-    is_flag=True,
-    help="Show both sources side by side (conversations vs offered and connected) and "
-    "explain why they differ. Example: --compare --by mediaType",
-)
-@click.option(
-    "--time-zone",
-    default="UTC",
-    show_default=True,
-    metavar="IANA",
-    help="Time zone of day and hour buckets (DST-aware), and of bare --start/--end dates. "
-    "Example: --time-zone America/New_York",
-)
-@click.option(
-    "--format",
-    "fmt",
-    default="table",
-    show_default=True,
-    type=click.Choice(["table", "json", "csv"]),
-    help="table: one row per group with a bar; csv: a header, the rows and a total row; "
-    "json: the shapes shown above. Example: --format csv > volume.csv",
+    compare_help="Show both sources side by side (conversations vs offered and connected) "
+    "and explain why they differ. Example: --compare --by mediaType",
 )
 @click.option(
     "--chart",
@@ -135,21 +105,7 @@ def chart_report(
     help="Also write a stacked bar chart of volume per day by channel (needs the [charts] "
     "extra). Example: --chart volume.png",
 )
-@click.option(
-    "--workers",
-    default=4,
-    show_default=True,
-    type=click.IntRange(1, 32),
-    help="Parallel requests when reading details. Example: --workers 8",
-)
-@click.option(
-    "--method",
-    default="auto",
-    show_default=True,
-    type=click.Choice(["auto", "query", "job"]),
-    help="How details are read: the details query, async jobs, or chosen per chunk. "
-    "Example: --method job",
-)
+@read_options
 @filter_options
 @store_option
 @connection_options
@@ -159,7 +115,7 @@ def volume(
     start: str | None,
     end: str | None,
     last: str | None,
-    by_text: str,
+    by_values: tuple[str, ...],
     source: str,
     compare_sources: bool,
     time_zone: str,
@@ -204,7 +160,7 @@ def volume(
     """
     from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
 
-    by = parse_by(by_text)
+    by = parse_by(",".join(by_values))
     zone(time_zone)  # fail fast on an unknown zone
     details_only(store, source, compare_sources)
     interval = resolve_interval(local_date(start, time_zone), local_date(end, time_zone), last)

@@ -25,14 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from genesys_analytics.api.paging import ResultCapExceeded
 from genesys_analytics.api.queries import Filters
-from genesys_analytics.errors import (
-    IncompleteExport,
-    JobFailed,
-    PaginationError,
-    ServerError,
-)
 from genesys_analytics.extraction.checkpoints import (
     DEFAULT_LOOKBACK,
     OpenRecords,
@@ -42,24 +35,22 @@ from genesys_analytics.extraction.checkpoints import (
 )
 from genesys_analytics.extraction.datasets import CONVERSATIONS, Dataset
 from genesys_analytics.extraction.fetch import (
-    MIN_SPLIT,
     NO_FILTERS,
     REREAD,
-    ChunkMoving,
     ExportClient,
     Sealed,
     fetch_job_chunk,
     fetch_query_chunk,
     fetch_snapshot,
 )
-from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining, split_chunk
+from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining
+from genesys_analytics.extraction.recovery import recover
 from genesys_analytics.extraction.stop import deferring
 from genesys_analytics.timeutil import UTC, Interval, fmt
 
 log = logging.getLogger(__name__)
 
 Method = Literal["auto", "query", "job"]
-CHUNK_ATTEMPTS = 3
 OUTBOX_PAGES = 20  # pages of 100 (or job batches of 200) waiting for the writer, at most
 
 
@@ -294,60 +285,25 @@ class Exporter:
         raise KeyboardInterrupt("the export was cancelled")
 
     def _recover(self, chunk: Chunk, exc: BaseException, attempts: dict[str, int]) -> list[Chunk]:
-        """Decide what to do with a chunk that failed: split it, retry it, or give up."""
-        over_cap = isinstance(exc, ResultCapExceeded)
-        too_heavy = (
-            over_cap
-            or isinstance(exc, ChunkMoving)
-            or (isinstance(exc, ServerError) and exc.status == 504)
-        )
-        if too_heavy and chunk.method != "snapshot" and chunk.interval.duration >= 2 * MIN_SPLIT:
-            parts = split_chunk(chunk)
-            if len(parts) > 1:
-                self.stats.chunks_split += 1
-                self.stats.chunks_planned += len(parts) - 1
-                self.progress.planned(self.stats.chunks_planned)
-                return parts
-        if over_cap and chunk.method == "query":
-            job = self._as_job(chunk)
-            if job is not None:
-                log.info("%s is over the details query's cap; reading it with a job", chunk.key)
-                return [job]
+        """The chunks to read in place of one that failed (see :mod:`.recovery`)."""
+        dataset = self._datasets[chunk.dataset]
+        try:
+            decided = recover(
+                chunk, exc, attempts, availability=lambda: self._job_availability(dataset)
+            )
+        except BaseException:
             self._stop.set()
-            raise IncompleteExport(
-                f"{chunk.interval} is over the details query's cap even cut to "
-                f"{MIN_SPLIT.total_seconds():.0f} s ({str(exc).rstrip('.')}), and it is newer "
-                "than the data the jobs API has (up to "
-                f"{fmt(self._job_availability(self._datasets[chunk.dataset]))}); "
-                "export it after that."
-            ) from exc
-        unreachable = isinstance(exc, ServerError) and exc.status is None
-        if unreachable:
-            # No answer at all, after the transport's own retries (login included): reading
-            # the chunk again would only wait as long once more. Stop; checkpoints stay.
-            self._stop.set()
-            raise exc
-        if isinstance(exc, ServerError | PaginationError | JobFailed):
-            n = attempts.get(chunk.key, 0) + 1
-            attempts[chunk.key] = n
-            if n < CHUNK_ATTEMPTS:
-                self.stats.chunks_retried += 1
-                log.warning("chunk %s failed (%s); fetching it again", chunk.key, exc)
-                return [chunk]
-            self._stop.set()
-            raise IncompleteExport(
-                f"chunk {chunk.interval} ({chunk.method}) could not be read completely after "
-                f"{n} attempts: {str(exc).rstrip('.')}. "
-                "Run the same command with --resume to continue."
-            ) from exc
-        self._stop.set()
-        raise exc
-
-    def _as_job(self, chunk: Chunk) -> Chunk | None:
-        """The same chunk read by an async job, when the jobs API has its data yet."""
-        if chunk.interval.end > self._job_availability(self._datasets[chunk.dataset]):
-            return None
-        return Chunk(chunk.interval, "job", chunk.dataset)
+            raise
+        if decided.how == "split":
+            self.stats.chunks_split += 1
+            self.stats.chunks_planned += len(decided.chunks) - 1
+            self.progress.planned(self.stats.chunks_planned)
+        elif decided.how == "job":
+            log.info("%s is over the details query's cap; reading it with a job", chunk.key)
+        else:
+            self.stats.chunks_retried += 1
+            log.warning("chunk %s failed (%s); fetching it again", chunk.key, exc)
+        return decided.chunks
 
     def _meta(self, chunk: Chunk, records: int | None, still_open: int = 0) -> dict[str, Any]:
         """What a checkpoint records; ``open``: records of the chunk still running (an

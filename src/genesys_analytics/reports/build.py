@@ -17,8 +17,10 @@ from genesys_analytics.extraction.collector import Collector
 from genesys_analytics.reports import kpi_render
 from genesys_analytics.reports.agents import agents_from_details, collect_statuses
 from genesys_analytics.reports.details import Facts, facts_of, group_details
-from genesys_analytics.reports.kpi import Digest, Names, digest, digests_table, report_of
-from genesys_analytics.reports.page import PageData
+from genesys_analytics.reports.kpi import digests_table, report_of
+from genesys_analytics.reports.kpi_names import Names
+from genesys_analytics.reports.kpi_observations import Digest, digest
+from genesys_analytics.reports.page_model import PageData
 from genesys_analytics.reports.queue_names import QueueNames
 from genesys_analytics.reports.render import as_json
 from genesys_analytics.timeutil import UTC, Interval

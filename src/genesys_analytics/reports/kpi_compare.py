@@ -26,15 +26,9 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 
 from genesys_analytics.api.aggregates import zone
-from genesys_analytics.reports.kpi import (
-    KPIS,
-    Digest,
-    Table,
-    Tally,
-    digests_table,
-    key_of,
-    kpis,
-)
+from genesys_analytics.reports.kpi import Table, digests_table, key_of
+from genesys_analytics.reports.kpi_observations import Digest
+from genesys_analytics.reports.kpi_tally import KPIS, Tally, kpis
 from genesys_analytics.reports.model import Key, VolumeReport, VolumeRow, sort_key
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
 

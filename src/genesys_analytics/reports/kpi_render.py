@@ -15,8 +15,9 @@ from typing import Any
 
 import orjson
 
-from genesys_analytics.reports.kpi import DEFINITIONS, KPIS, Names
-from genesys_analytics.reports.model import Key, VolumeReport
+from genesys_analytics.reports.kpi_names import Names
+from genesys_analytics.reports.kpi_tally import DEFINITIONS, KPIS
+from genesys_analytics.reports.model import Key, VolumeReport, report_json
 from genesys_analytics.reports.queue_names import NO_QUEUE
 from genesys_analytics.timeutil import fmt
 
@@ -45,19 +46,9 @@ def key_fields(report: VolumeReport, key: Key, names: Names) -> dict[str, Any]:
 
 
 def as_json(report: VolumeReport, names: Names) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "start": fmt(report.interval.start),
-        "end": fmt(report.interval.end),
-        "by": ",".join(report.by),
-        "source": report.source,
-        "timeZone": report.time_zone,
-        "rows": [
-            {**key_fields(report, r.key, names), **{m: r.values.get(m) for m in report.metrics}}
-            for r in report.rows
-        ],
-        "total": {m: report.totals.get(m) for m in report.metrics},
-        "definitions": {k: DEFINITIONS[k][1] for k in KPIS},
-    }
+    out = report_json(report, lambda key: key_fields(report, key, names))
+    out["total"] = {m: report.totals.get(m) for m in report.metrics}
+    out["definitions"] = {k: DEFINITIONS[k][1] for k in KPIS}
     if report.notes:
         out["notes"] = list(report.notes)
     return out

@@ -8,8 +8,10 @@ from typing import Any
 
 from genesys_analytics.api.aggregates import run
 from genesys_analytics.extraction.collector import Collector
-from genesys_analytics.reports.kpi import Digest, Names, Table, aggregates_query, aggregates_table
-from genesys_analytics.reports.kpi import digest as digest_of
+from genesys_analytics.reports.kpi import Table, aggregates_query, aggregates_table
+from genesys_analytics.reports.kpi_names import Names
+from genesys_analytics.reports.kpi_observations import Digest
+from genesys_analytics.reports.kpi_observations import digest as digest_of
 from genesys_analytics.timeutil import Interval
 
 

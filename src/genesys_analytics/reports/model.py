@@ -7,7 +7,7 @@ so one renderer and one chart draw them all. :class:`Volume` is the one-dimensio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any, Literal
@@ -103,6 +103,21 @@ def volume_of(report: VolumeReport) -> Volume:
     return Volume(report.interval, report.source, report.by[0], counts, total)  # type: ignore[arg-type]
 
 
+def report_json(report: VolumeReport, fields: Callable[[Key], dict[str, Any]]) -> dict[str, Any]:
+    """The head of every report's JSON: interval, grouping, source, zone, then one row per
+    key (``fields`` names the key's values, then each metric)."""
+    return {
+        "start": fmt(report.interval.start),
+        "end": fmt(report.interval.end),
+        "by": ",".join(report.by),
+        "source": report.source,
+        "timeZone": report.time_zone,
+        "rows": [
+            {**fields(r.key), **{m: r.values.get(m) for m in report.metrics}} for r in report.rows
+        ],
+    }
+
+
 __all__ = [
     "DIMENSIONS",
     "Key",
@@ -112,6 +127,7 @@ __all__ = [
     "VolumeRow",
     "local_time",
     "parse_by",
+    "report_json",
     "sort_key",
     "volume_of",
 ]

@@ -10,9 +10,7 @@ carries its exact JSON value in ``data-value``. All text is escaped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
 from html import escape
 from typing import Any
 
@@ -20,129 +18,24 @@ import orjson
 
 from genesys_analytics.reports.agents import column
 from genesys_analytics.reports.kpi_render import NONE
+from genesys_analytics.reports.page_assets import CSS, SCRIPT
+from genesys_analytics.reports.page_model import (
+    DEFINITIONS,
+    UNDEFINED,
+    Json,
+    PageData,
+    Tile,
+    fmt_count,
+    fmt_duration,
+    fmt_hours,
+    fmt_rate,
+    tiles,
+)
 from genesys_analytics.reports.svg import Series, grouped_bars, legend, stacked_hbars
 from genesys_analytics.timeutil import fmt
 
-Json = Mapping[str, Any]
 #: In every page's head, so a later run knows the file is one of ours to replace.
 GENERATOR = '<meta name="generator" content="genesys-analytics report">'
-DASH = "—"
-
-
-# -- formatting (the tiles and tables show these; tests check them against the JSON) ----
-
-
-def fmt_count(value: float | None) -> str:
-    return DASH if value is None else f"{value:,.0f}"
-
-
-def fmt_rate(value: float | None) -> str:
-    """A 0–1 rate as a percentage with one decimal; ``—`` when undefined (no denominator)."""
-    return DASH if value is None else f"{value * 100:.1f}%"
-
-
-def fmt_duration(ms: float | None) -> str:
-    """``12.3s`` under a minute, ``4m 05s`` under an hour, ``1h 02m`` from there."""
-    if ms is None:
-        return DASH
-    if ms < 59_950:
-        return f"{ms / 1000:.1f}s"
-    seconds = round(ms / 1000)
-    if seconds < 3600:
-        minutes, secs = divmod(seconds, 60)
-        return f"{minutes}m {secs:02d}s"
-    hours, rest = divmod(round(seconds / 60), 60)
-    return f"{hours}h {rest:02d}m"
-
-
-def fmt_hours(ms: float | None) -> str:
-    return DASH if ms is None else f"{ms / 3_600_000:,.1f} h"
-
-
-# -- what the page shows ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageData:
-    """The JSON documents the page is drawn from (each exactly as a command prints it).
-
-    - ``volume``: ``volume --by mediaType --format json``;
-    - ``volume_by_day``: ``volume --by day,mediaType --format json``;
-    - ``agents``: ``agents --by user --source details --format json``;
-    - ``kpi_by_queue`` / ``kpi_by_hour``: ``kpi --by queue`` / ``kpi --by hour`` JSON.
-    """
-
-    start: datetime
-    end: datetime
-    time_zone: str
-    source: str  # where the numbers come from, in words
-    volume: Json
-    volume_by_day: Json
-    agents: Json
-    kpi_by_queue: Json
-    kpi_by_hour: Json
-    generated_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Tile:
-    key: str
-    label: str
-    value: float | int | None
-    text: str
-    definition: str
-
-
-DEFINITIONS: dict[str, tuple[str, str]] = {
-    "volume": (
-        "Conversations",
-        "Distinct conversations whose start lies in the interval. By channel, a "
-        "conversation counts once under each media type it used, so channels can add up "
-        "to more than the total.",
-    ),
-    "offered": ("Offered", "Contacts offered to a queue: the count of nOffered on ACD sessions."),
-    "answered": ("Answered", "Offered contacts an agent answered: the count of tAnswered."),
-    "abandoned": ("Abandoned", "Offered contacts that hung up in queue: the count of tAbandon."),
-    "asa": ("ASA", "Average speed of answer: the mean of tAnswered (time in queue until answer)."),
-    "aht": ("AHT", "Average handle time: the mean of tHandle (talk + hold + wrap-up)."),
-    "abandon_rate": ("Abandon rate", "Abandoned ÷ offered."),
-    "service_level": (
-        "Service level",
-        "(Answered − answered later than the queue's target) ÷ (answered + abandoned); the "
-        "target is the queue's service-level duration for the contact's media type.",
-    ),
-    "transfer_rate": ("Transfer rate", "nTransferred count ÷ answered."),
-    "occupancy": (
-        "Occupancy",
-        "INTERACTING ÷ (INTERACTING + COMMUNICATING + IDLE) routing-status time of the "
-        "agents, each status record clipped to the interval.",
-    ),
-    "status_time": (
-        "Status time",
-        "Hours in each routing status, each record clipped to the interval; records that "
-        "began up to three days before the start count for the part inside it.",
-    ),
-}
-UNDEFINED = "A figure with nothing to divide by (no contacts offered, none answered) shows —."
-
-
-def tiles(data: PageData) -> list[Tile]:
-    """The headline figures, each the very value of its JSON document."""
-    kpi = data.kpi_by_queue.get("total") or {}
-
-    def tile(key: str, value: Any, render: Callable[[Any], str]) -> Tile:
-        label, definition = DEFINITIONS[key]
-        return Tile(key, label, value, render(value), definition)
-
-    return [
-        tile("volume", data.volume.get("total"), fmt_count),
-        tile("asa", kpi.get("asa_ms"), fmt_duration),
-        tile("aht", kpi.get("aht_ms"), fmt_duration),
-        tile("abandon_rate", kpi.get("abandon_rate"), fmt_rate),
-        tile("service_level", kpi.get("service_level"), fmt_rate),
-        tile("occupancy", (data.agents.get("totals") or {}).get("occupancy"), fmt_rate),
-    ]
-
 
 # -- HTML -----------------------------------------------------------------------------
 
@@ -364,89 +257,6 @@ def _definitions() -> str:
         "</section>"
     )
 
-
-CSS = """
-:root{--ink:#1a1a1a;--muted:#4d4d4d;--line:#c8c8c8;--accent:#0072B2;--band:#f3f6f9}
-*{box-sizing:border-box}
-body{margin:0;color:var(--ink);background:#fff;
- font:16px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:76rem;margin:0 auto;padding:1.25rem 1.5rem 3rem}
-h1{font-size:1.6rem;margin:.2rem 0}
-h2{font-size:1.2rem;margin:1.8rem 0 .6rem}
-.meta{color:var(--muted);margin:.2rem 0}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(10.5rem,1fr));gap:.75rem;
- margin-top:1rem}
-.tile{border:1px solid var(--line);border-top:4px solid var(--accent);border-radius:4px;
- padding:.6rem .8rem;background:#fff}
-.tile h2.label{font-size:.95rem;margin:0;color:var(--muted);font-weight:600}
-.tile .value{font-size:1.9rem;font-weight:700;margin:.1rem 0;font-variant-numeric:tabular-nums}
-.tile .def{font-size:.78rem;color:var(--muted);margin:0}
-figure{margin:0 0 .8rem}
-figcaption{color:var(--muted);font-size:.9rem}
-.chart{max-width:100%;height:auto;display:block}
-.legend{list-style:none;padding:0;margin:.3rem 0;display:flex;flex-wrap:wrap;gap:.4rem 1rem}
-.legend li{display:flex;align-items:center;gap:.35rem;font-size:.9rem}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums;font-size:.92rem}
-th,td{padding:.3rem .55rem;border-bottom:1px solid var(--line);text-align:right;
- white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
-thead th{border-bottom:2px solid var(--ink);vertical-align:bottom}
-tbody tr:nth-child(even){background:var(--band)}
-tfoot th,tfoot td{border-top:2px solid var(--ink);font-weight:700}
-th button{font:inherit;font-weight:700;color:inherit;background:none;border:0;padding:0;
- cursor:pointer;text-align:inherit}
-th button:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-th[aria-sort=ascending] .arrow::after{content:" ▲"}
-th[aria-sort=descending] .arrow::after{content:" ▼"}
-.hint{color:var(--muted);font-size:.9rem}
-dl{display:grid;grid-template-columns:max-content 1fr;gap:.35rem 1rem}
-dt{font-weight:700}dd{margin:0}
-@media (max-width:40rem){dl{grid-template-columns:1fr}}
-@media print{
- *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
- body{font-size:10pt}main{max-width:none;padding:0}
- .no-print{display:none}
- section,figure,.tile,tr{break-inside:avoid}
- .scroll{overflow:visible}
- th button{cursor:auto}
- h2{break-after:avoid}
-}
-"""
-
-SCRIPT = """
-(function () {
-  "use strict";
-  function key(cell, kind) {
-    var raw = cell.getAttribute("data-sort");
-    if (kind === "num") { return raw === "" || raw === null ? null : Number(raw); }
-    return (raw || "").toLowerCase();
-  }
-  document.querySelectorAll("table.sortable").forEach(function (table) {
-    var heads = table.querySelectorAll("thead th");
-    table.querySelectorAll("thead button").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var col = Number(button.getAttribute("data-col"));
-        var kind = button.getAttribute("data-kind");
-        var th = button.parentNode;
-        var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
-        heads.forEach(function (h) { h.setAttribute("aria-sort", "none"); });
-        th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        rows.sort(function (a, b) {
-          var x = key(a.cells[col], kind), y = key(b.cells[col], kind);
-          if (x === y) { return 0; }
-          if (x === null) { return 1; }
-          if (y === null) { return -1; }
-          return (x < y ? -1 : 1) * dir;
-        });
-        rows.forEach(function (row) { body.appendChild(row); });
-      });
-    });
-  });
-})();
-"""
 
 __all__ = [
     "DEFINITIONS",

@@ -20,7 +20,14 @@ from typing import Any
 
 import orjson
 
-from genesys_analytics.reports.model import Key, Volume, VolumeReport, VolumeRow, volume_of
+from genesys_analytics.reports.model import (
+    Key,
+    Volume,
+    VolumeReport,
+    VolumeRow,
+    report_json,
+    volume_of,
+)
 from genesys_analytics.reports.queue_names import NO_QUEUE, QueueNames
 from genesys_analytics.timeutil import fmt
 
@@ -70,22 +77,9 @@ def as_json(
 ) -> dict[str, Any]:
     if report.by == ("mediaType",) and report.source == "details":
         return volume_of(report).as_json()
-    out: dict[str, Any] = {
-        "start": fmt(report.interval.start),
-        "end": fmt(report.interval.end),
-        "by": ",".join(report.by),
-        "source": report.source,
-        "timeZone": report.time_zone,
-        "rows": [
-            {
-                **_key_fields(report, r.key, names, users),
-                **{m: r.values.get(m) for m in report.metrics},
-            }
-            for r in report.rows
-        ],
-        "totals": dict(report.totals),
-        "total": report.totals.get(report.primary),
-    }
+    out = report_json(report, lambda key: _key_fields(report, key, names, users))
+    out["totals"] = dict(report.totals)
+    out["total"] = report.totals.get(report.primary)
     if report.notes:
         out["notes"] = list(report.notes)
     return out

@@ -30,7 +30,9 @@ from genesys_analytics.extraction.checkpoints import matching
 from genesys_analytics.extraction.plan import remaining
 from genesys_analytics.reports.agents import LEAD, Status, StatusCollector
 from genesys_analytics.reports.details import Facts, facts_of
-from genesys_analytics.reports.kpi import Names, digest, digests_table, report_of
+from genesys_analytics.reports.kpi import digests_table, report_of
+from genesys_analytics.reports.kpi_names import Names
+from genesys_analytics.reports.kpi_observations import digest
 from genesys_analytics.reports.model import VolumeReport
 from genesys_analytics.reports.queue_names import QueueNames
 from genesys_analytics.sinks.store import CHUNKS_TABLE, UNNAMED_CHECKPOINTS

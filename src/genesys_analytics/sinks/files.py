@@ -42,7 +42,15 @@ import orjson
 from genesys_analytics.errors import ConfigError, GenesysError
 from genesys_analytics.sinks import FORMATS, Format
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
-from genesys_analytics.sinks.parts import OUTPUT, PREVIOUS, SPILL, SPOOL, Parts, parts_path
+from genesys_analytics.sinks.parts import (
+    OUTPUT,
+    PREVIOUS,
+    SPILL,
+    SPOOL,
+    Parts,
+    fsync_dir,
+    parts_path,
+)
 from genesys_analytics.sinks.paths import MARKER, layout, ours_to_replace
 from genesys_analytics.sinks.schema import Storage
 from genesys_analytics.sinks.spool import ALL, Spool, canonical, line
@@ -299,7 +307,7 @@ class FileSink:
             remove(previous)
         else:
             os.replace(built, self.path)
-        _fsync_dir(self.path.parent)
+        fsync_dir(self.path.parent)
 
 
 def _router(storage: Storage) -> Callable[[dict[str, Any]], int | None]:
@@ -310,19 +318,6 @@ def _router(storage: Storage) -> Callable[[dict[str, Any]], int | None]:
     field, values = route
     index = {value: i for i, value in enumerate(values)}
     return lambda record: index.get(record.get(field))
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
 
 
 __all__ = ["DEFAULT_TIMESTAMPS", "FORMATS", "FileSink", "Format", "Sink", "open_sink"]

@@ -167,11 +167,11 @@ class Parts:
             if path.is_file():
                 _fsync(path)
             else:
-                _fsync_dir(path)
-        _fsync_dir(tmp)
+                fsync_dir(path)
+        fsync_dir(tmp)
         final = self.chunks_dir / f"{seq:08d}-{_digest(key)}"
         os.replace(tmp, final)
-        _fsync_dir(self.chunks_dir)
+        fsync_dir(self.chunks_dir)
         chunk = PartChunk(final, seq, key, dataset, meta, rows)
         known = self.chunks() if self._known is None else self._known
         self.drop(c for c in known if c.covered_by(chunk))
@@ -259,7 +259,8 @@ def _fsync(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (where the platform allows)."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
@@ -281,5 +282,6 @@ __all__ = [
     "SPOOL",
     "PartChunk",
     "Parts",
+    "fsync_dir",
     "parts_path",
 ]

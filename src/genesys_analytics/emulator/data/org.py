@@ -12,20 +12,20 @@ and live in a per-day overlay.
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import random
 import threading
-import uuid
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
+from genesys_analytics.emulator.data import catalog
+from genesys_analytics.emulator.data.catalog import WRAPUP_TIMEOUT
+from genesys_analytics.emulator.data.gc_pause import gc_paused
 from genesys_analytics.emulator.data.late import revision_of, served
+from genesys_analytics.emulator.data.parties import Refs
 from genesys_analytics.emulator.data.pieces import (
     DRIFT_BASE,
     HOUR,
@@ -35,7 +35,7 @@ from genesys_analytics.emulator.data.pieces import (
     parse_conversation_id,
 )
 from genesys_analytics.emulator.data.roster import Roster
-from genesys_analytics.emulator.data.shapes import Refs, Shaper
+from genesys_analytics.emulator.data.shapes import Shaper
 from genesys_analytics.emulator.data.timelines import Timelines
 from genesys_analytics.timeutil import UTC, day_start, fmt
 
@@ -64,40 +64,6 @@ HOUR_WEIGHTS = (
 WEEKDAY_WEIGHTS = (1.2, 1.2, 1.2, 1.2, 1.2, 0.55, 0.45)
 _CUM_HOURS = list(itertools.accumulate(HOUR_WEIGHTS))
 
-_QUEUES = (
-    ("General Enquiries", ("voice", "callback", "chat", "message")),
-    ("Sales", ("voice", "callback", "chat")),
-    ("Billing", ("voice", "email", "message")),
-    ("Technical Support", ("voice", "chat", "email", "callback")),
-    ("Retentions", ("voice",)),
-    ("Priority Care", ("voice", "message", "callback")),
-    ("Email Support", ("email",)),
-    ("Digital Messaging", ("chat", "message")),
-)
-_WRAPUPS = (
-    "Resolved",
-    "Follow-up needed",
-    "Escalated",
-    "Sale made",
-    "No sale",
-    "Billing question",
-    "Wrong number",
-    "Callback scheduled",
-)
-WRAPUP_TIMEOUT = "ININ-WRAP-UP-TIMEOUT"  # a system code, not in /routing/wrapupcodes
-# service-level targets per media type: (percentage, seconds)
-_SERVICE_LEVELS = {
-    "voice": ((0.8, 20), (0.9, 30), (0.8, 30)),
-    "callback": ((0.8, 3600), (0.9, 1800)),
-    "chat": ((0.8, 60), (0.85, 45)),
-    "message": ((0.8, 600), (0.9, 900)),
-    "email": ((0.8, 14_400), (0.9, 86_400)),
-}
-
-
-def _uid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
-
 
 @dataclass(frozen=True)
 class OrgSpec:
@@ -119,8 +85,8 @@ class Org:
     ``day()`` returns a fresh list, but the conversation dicts in it are shared with the
     cache and with other callers: treat them as read-only (copy before changing one).
 
-    ``pause_gc=True`` generates days under :func:`_gc_paused`, which changes the garbage
-    collector of the whole process: only for an emulator that is its own process.
+    ``pause_gc=True`` generates days under :func:`.gc_pause.gc_paused`, which changes the
+    garbage collector of the whole process: only for an emulator that is its own process.
 
     ``now`` (default ``spec.now``, never before it) is the org's present: ``spec.now``
     fixes the history (its first day and the roster), ``now`` what has happened so far.
@@ -153,68 +119,22 @@ class Org:
         self._lock = threading.Lock()
         rng = random.Random(spec.seed)
         created = fmt(datetime(2021, 3, 1, tzinfo=UTC))
-        self.divisions: list[dict[str, Any]] = [
-            {
-                "id": _uid(rng),
-                "name": name,
-                "description": f"The {name} division",
-                "homeDivision": name == "Home",
-                "selfUri": "",
-            }
-            for name in ("Home", "Operations")
-        ]
-        for div in self.divisions:
-            div["selfUri"] = f"/api/v2/authorization/divisions/{div['id']}"
+        self.divisions = catalog.divisions(rng)
         home = {k: str(self.divisions[0][k]) for k in ("id", "name", "selfUri")}
         self.roster = Roster(spec.seed, self.first_day, spec.days, home)
         self.users = self.roster.users
         self.presence_definitions = self.roster.definitions
-        self.queues = []
-        by_media: dict[str, list[tuple[str, str]]] = {}
+        queues = catalog.queues(rng, home, created)
+        self.queues = queues.entities
         #: (queueId, mediaType) -> (serviceLevel.percentage, serviceLevel.durationMs)
-        self.service_levels: dict[tuple[str, str], tuple[float, int]] = {}
-        for name, media in _QUEUES:
-            qid = _uid(rng)
-            settings = {m: _media_settings(m, rng) for m in media}
-            for m, values in settings.items():
-                level = values["serviceLevel"]
-                self.service_levels[(qid, m)] = (level["percentage"], level["durationMs"])
-            self.queues.append(
-                {
-                    "id": qid,
-                    "name": name,
-                    "division": dict(home),
-                    "dateCreated": created,
-                    "memberCount": 0,
-                    "mediaSettings": {
-                        ("call" if m == "voice" else m): values for m, values in settings.items()
-                    },
-                    "selfUri": f"/api/v2/routing/queues/{qid}",
-                }
-            )
-            for m in media:
-                by_media.setdefault(m, []).append((qid, name))
-        self.wrapups = [
-            {
-                "id": _uid(rng),
-                "name": name,
-                "division": dict(home),
-                "description": f"Wrap-up: {name.lower()}",
-                "dateCreated": created,
-                "dateModified": created,
-                "createdBy": self.users[-1]["id"],
-                "selfUri": "",
-            }
-            for name in _WRAPUPS
-        ]
-        for code in self.wrapups:
-            code["selfUri"] = f"/api/v2/routing/wrapupcodes/{code['id']}"
+        self.service_levels = queues.service_levels
+        self.wrapups = catalog.wrapups(rng, home, created, self.users[-1]["id"])
         self.wrapup_codes = [w["id"] for w in self.wrapups]
-        self.members = _members(self.queues, self.roster, spec.seed)
-        flows = tuple((_uid(rng), n) for n in ("Main IVR", "Support IVR", "After Hours"))
+        self.members = catalog.members(self.queues, self.roster, spec.seed)
+        flows = catalog.flows(rng)
         self._shaper = Shaper(
             Refs(
-                queues_by_media={m: tuple(v) for m, v in by_media.items()},
+                queues_by_media={m: tuple(v) for m, v in queues.by_media.items()},
                 staff=self.roster.staff,
                 wrapups=(*self.wrapup_codes, WRAPUP_TIMEOUT),
                 flows=flows,
@@ -235,7 +155,7 @@ class Org:
     def _generate(self, d: date) -> list[dict]:
         if not self._pause_gc:
             return self._generate_day(d)
-        with _gc_paused():
+        with gc_paused():
             return self._generate_day(d)
 
     def _generate_day(self, d: date) -> list[dict]:
@@ -342,66 +262,6 @@ class Org:
         with self._lock:
             self._overlay.setdefault(d, []).append(conv)
             self._extra[conv["conversationId"]] = conv
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Keep the cyclic garbage collector off the conversations while a day is built.
-
-    A day is up to a million small acyclic containers. Left alone, the collector would
-    scan them while they are built and then again in every full collection for as long
-    as the day stays cached (about a second per million objects, a stop-the-world pause
-    in the emulator's server). So collection is paused during generation and, when the
-    last generator finishes, the live objects are moved to the permanent generation
-    (``gc.freeze``) before collection resumes. Reference counting still frees a day when
-    the cache drops it, because conversations hold no reference cycles.
-
-    Both steps act on the whole process (``gc.freeze`` moves *every* live object to the
-    permanent generation), so this runs only when the org was made with ``pause_gc=True``.
-    """
-    global _gc_pausers
-    with _gc_lock:
-        if _gc_pausers == 0 and gc.isenabled():
-            gc.disable()
-            _gc_pausers = 1
-        elif _gc_pausers:
-            _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            if _gc_pausers:
-                _gc_pausers -= 1
-                if _gc_pausers == 0:
-                    gc.freeze()
-                    gc.enable()
-
-
-def _media_settings(media: str, rng: random.Random) -> dict[str, Any]:
-    percentage, seconds = rng.choice(_SERVICE_LEVELS[media])
-    return {
-        "alertingTimeoutSeconds": 30,
-        "serviceLevel": {"percentage": percentage, "durationMs": seconds * 1000},
-    }
-
-
-def _members(queues: list[dict], roster: Roster, seed: int) -> dict[str, list[str]]:
-    """Queue id -> user ids of its members: each active agent is in two to four queues."""
-    rng = random.Random(seed * 7919 + 3)
-    members: dict[str, list[str]] = {q["id"]: [] for q in queues}
-    for agent in roster.agents:
-        if roster.by_id[agent.user_id]["state"] != "active":
-            continue
-        for queue in rng.sample(queues, rng.randint(2, 4)):
-            members[queue["id"]].append(agent.user_id)
-    for queue in queues:
-        queue["memberCount"] = queue["userMemberCount"] = len(members[queue["id"]])
-        queue["joinedMemberCount"] = len(members[queue["id"]])
-    return members
 
 
 def _order(conv: dict) -> tuple[str, str]:

@@ -7,6 +7,7 @@ API does. ``clip_at`` turns a finished conversation into the ongoing one seen at
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -61,6 +62,11 @@ def make_ids(rng: random.Random) -> list[str]:
     h = f"{rng.getrandbits(104):026x}"
     head, mid = f"{h[:8]}-{h[8:12]}-4{h[12:15]}-", f"{h[15:18]}-{h[18:26]}"
     return [head + variant + mid + tail for variant, tail in _ID_SUFFIXES]
+
+
+def uid(rng: random.Random) -> str:
+    """A random version-4 UUID string drawn from ``rng``."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def ri(rng: random.Random, a: int, b: int) -> int:

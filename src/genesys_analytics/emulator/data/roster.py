@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import random
 import threading
-import uuid
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from genesys_analytics.emulator.data.pieces import DAY_MS, MIN, pick
+from genesys_analytics.emulator.data.pieces import DAY_MS, MIN, pick, uid
 from genesys_analytics.timeutil import UTC, fmt
 
 PERMANENT_AGENTS = 40
@@ -54,10 +53,6 @@ _DEFINITIONS = (
     ("Coaching", "Training", "TRAINING", "User"),
     ("Focus Time", "Busy", "BUSY", "User"),
 )
-
-
-def _uid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
 def _day_ms(d: date) -> int:
@@ -103,7 +98,7 @@ class Roster:
         created = fmt(datetime(2021, 3, 1, tzinfo=UTC))
         self.definitions: list[dict[str, Any]] = [
             {
-                "id": _uid(rng),
+                "id": uid(rng),
                 "name": name,
                 "type": kind,
                 "languageLabels": {"en_US": name},
@@ -136,10 +131,10 @@ class Roster:
         self._blocks: OrderedDict[int, tuple[list[int], list[tuple[int, int, int]]]] = OrderedDict()
 
     def _user(self, name: str, state: str, title: str) -> dict:
-        uid = _uid(self._rng)
+        user_id = uid(self._rng)
         login = name.lower().replace(" ", ".")
         user = {
-            "id": uid,
+            "id": user_id,
             "name": name,
             "division": dict(self._division),
             "department": "Contact Centre",
@@ -153,7 +148,7 @@ class Roster:
             "username": f"{login}@example.com",
             "version": 1 + int(self._rng.random() * 9),
             "acdAutoAnswer": False,
-            "selfUri": f"/api/v2/users/{uid}",
+            "selfUri": f"/api/v2/users/{user_id}",
         }
         self.users.append(user)
         return user
