@@ -50,6 +50,33 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
+def start_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """The CLI as a running process with ``-v``: its log is read from ``proc.stderr``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "genesys_analytics", "-v", *args],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def read_log_until(
+    proc: subprocess.Popen[str], n: int, marker: str = "checkpointed chunk"
+) -> list[str]:
+    """Read the process's log until ``n`` lines hold ``marker`` (checkpointed chunks by default)."""
+    assert proc.stderr is not None
+    lines, seen = [], 0
+    for line in proc.stderr:
+        lines.append(line)
+        seen += marker in line
+        if seen >= n:
+            return lines
+    raise AssertionError(f"the process ended before {n} × {marker!r}:\n" + "".join(lines))
+
+
 @pytest.fixture(scope="module")
 def emulator() -> Iterator[Any]:
     settings = EmulatorSettings(seed=11, days=5, per_day=300, now=NOW, rate_limit=(6000, 60.0))

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from genesys_analytics import Client
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.timeutil import fmt
 
-from .conftest import NOW, cli_env, run_cli
+from .conftest import NOW, cli_env, read_log_until, run_cli, start_cli
 
 START, END = NOW - timedelta(days=3), NOW - timedelta(hours=2)
 SPAN = ["--start", fmt(START), "--end", fmt(END)]
@@ -83,24 +81,10 @@ def test_kill_then_resume_every_dataset_equals_the_truth(tmp_path: Path) -> None
         out = tmp_path / "all.duckdb"
         args = ["export", *SPAN, "--out", str(out), "--dataset", "all", "--method", "query"]
         args += ["--workers", "2", "--resume"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "genesys_analytics", "-v", *args],
-            env=cli_env(emu),
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
-        assert proc.stderr is not None
-        seen = 0
-        for line in proc.stderr:
-            seen += "checkpointed chunk" in line
-            if seen >= 3:
-                proc.send_signal(signal.SIGKILL)
-                break
+        proc = start_cli(args, cli_env(emu), tmp_path)
+        read_log_until(proc, 3)
+        proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=60)
-        assert seen >= 3
         res = run_cli(args, cli_env(emu), tmp_path, timeout=240)
         assert res.returncode == 0, res.stderr
         assert "already done" in res.stderr and "; 0 already done" not in res.stderr

@@ -5,8 +5,6 @@ a file export killed with SIGKILL resumes exactly; nothing foreign is ever repla
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +18,7 @@ from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.sinks.schema import SCHEMA
 from genesys_analytics.timeutil import fmt
 
-from .conftest import NOW, CliResult, cli_env, run_cli
+from .conftest import NOW, CliResult, cli_env, read_log_until, run_cli, start_cli
 
 START, END = NOW - timedelta(days=2, hours=7), NOW - timedelta(hours=2)
 SPAN = ["--start", fmt(START), "--end", fmt(END)]
@@ -206,24 +204,10 @@ def test_kill_then_resume_a_file_export_equals_the_truth(emu: Any, tmp_path: Pat
     out = tmp_path / "lake"
     args = ["export", *SPAN, "--out", str(out), "--dataset", "all", "--format", "parquet"]
     args += ["--method", "query", "--workers", "1"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "genesys_analytics", "-v", *args],
-        env=cli_env(emu),
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.stderr is not None
-    seen = 0
-    for line in proc.stderr:
-        seen += "checkpointed chunk" in line
-        if seen >= 3:
-            proc.send_signal(signal.SIGKILL)
-            break
+    proc = start_cli(args, cli_env(emu), tmp_path)
+    read_log_until(proc, 3)
+    proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=60)
-    assert seen >= 3
     assert not out.exists(), "nothing at the final path that looks complete"
     res = run_cli([*args, "--resume"], cli_env(emu), tmp_path, timeout=180)
     assert res.returncode == 0, res.stderr

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +13,7 @@ import pytest
 from genesys_analytics.emulator import EmulatorSettings, RunningEmulator, run_emulator
 from genesys_analytics.timeutil import fmt
 
-from .conftest import NOW, cli_env, run_cli
+from .conftest import NOW, cli_env, read_log_until, run_cli, start_cli
 
 START = NOW - timedelta(days=3)
 END = NOW - timedelta(hours=2)
@@ -27,30 +25,6 @@ def slow_emulator() -> Iterator[RunningEmulator]:
     settings = EmulatorSettings(seed=31, days=4, per_day=150, now=NOW, rate_limit=(6000, 60.0))
     with run_emulator(settings) as emu:
         yield emu
-
-
-def start_export(args: list[str], emu: RunningEmulator, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "genesys_analytics", "-v", *args],
-        env=cli_env(emu),
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-
-
-def wait_for_chunks(proc: subprocess.Popen[str], n: int) -> list[str]:
-    """Read the export's log until it has checkpointed ``n`` chunks."""
-    assert proc.stderr is not None
-    lines, seen = [], 0
-    for line in proc.stderr:
-        lines.append(line)
-        seen += "checkpointed chunk" in line
-        if seen >= n:
-            return lines
-    raise AssertionError("the export ended before it checkpointed a chunk:\n" + "".join(lines))
 
 
 def ids_in(out: Path, fmt_name: str) -> list[str]:
@@ -74,9 +48,9 @@ def test_a_second_export_into_the_same_output_stops_at_once(
     out = tmp_path / f"shared.{fmt_name}"
     args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(out)]
     args += ["--format", fmt_name, "--method", "query", "--workers", "1"]
-    first = start_export(args, emu, tmp_path)
+    first = start_cli(args, cli_env(emu), tmp_path)
     try:
-        wait_for_chunks(first, 1)
+        read_log_until(first, 1)
         first.send_signal(signal.SIGSTOP)  # held mid-run, however fast the machine
         try:
             second = run_cli(args, cli_env(emu), tmp_path, timeout=60)
@@ -106,9 +80,9 @@ def test_a_killed_export_leaves_no_stuck_lock(
     out = tmp_path / "killed.duckdb"
     args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(out)]
     args += ["--method", "query", "--workers", "1"]
-    proc = start_export(args, emu, tmp_path)
+    proc = start_cli(args, cli_env(emu), tmp_path)
     try:
-        wait_for_chunks(proc, 1)
+        read_log_until(proc, 1)
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.wait(timeout=60)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.timeutil import fmt
 
-from .conftest import NOW, cli_env, run_cli
+from .conftest import NOW, cli_env, run_cli, start_cli
 
 START = NOW - timedelta(days=4)
 END = NOW - timedelta(hours=2)
@@ -22,15 +20,7 @@ END = NOW - timedelta(hours=2)
 
 def _export_until(args: list[str], env: dict[str, str], cwd: Path, chunks_before_kill: int) -> int:
     """Run an export with -v and SIGKILL it after it logged `chunks_before_kill` finished chunks."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "genesys_analytics", "-v", *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = start_cli(args, env, cwd)
     seen = 0
     assert proc.stderr is not None
     for line in proc.stderr:
@@ -83,15 +73,7 @@ def test_ctrl_c_says_how_to_resume_and_resume_is_exact(tmp_path: Path) -> None:
         out = tmp_path / "export.jsonl"
         args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(out)]
         args += ["--format", "jsonl", "--method", "query", "--workers", "2"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "genesys_analytics", "-v", *args],
-            env=cli_env(emu),
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
+        proc = start_cli(args, cli_env(emu), tmp_path)
         assert proc.stderr is not None
         for line in proc.stderr:
             if "checkpointed chunk" in line:

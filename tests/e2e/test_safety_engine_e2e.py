@@ -17,7 +17,7 @@ import pytest
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.timeutil import fmt
 
-from .conftest import NOW, cli_env, run_cli
+from .conftest import NOW, cli_env, run_cli, start_cli
 
 START = NOW - timedelta(days=4)
 END = NOW - timedelta(hours=2)
@@ -120,15 +120,7 @@ def test_a_job_checkpoints_each_day_it_has_passed(tmp_path: Path) -> None:
         start, end = NOW - timedelta(days=7), NOW - timedelta(days=1)
         args = ["export", "--start", fmt(start), "--end", fmt(end), "--out", str(out)]
         args += ["--method", "job", "--resume"]
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "genesys_analytics", "-v", *args],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            stdin=subprocess.DEVNULL,
-        )
+        proc = start_cli(args, env, tmp_path)
         assert proc.stderr is not None
         sealed = 0
         for line in proc.stderr:

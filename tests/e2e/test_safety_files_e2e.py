@@ -4,8 +4,6 @@ before any request, writes exactly the interval asked for, and leaves no debris 
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -20,7 +18,7 @@ from genesys_analytics import Client
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.timeutil import fmt
 
-from .conftest import NOW, CliResult, cli_env, run_cli
+from .conftest import NOW, CliResult, cli_env, run_cli, start_cli
 
 START = NOW - timedelta(days=3, hours=6)
 END = NOW - timedelta(hours=2)
@@ -60,15 +58,7 @@ def jsonl_ids(path: Path) -> list[str]:
 
 def kill_after(emu: Any, cwd: Path, args: list[str], chunks: int, **env: str) -> None:
     """Run an export with -v and SIGKILL it once it logged ``chunks`` checkpoints."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "genesys_analytics", "-v", *args],
-        env=cli_env(emu, **env),
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = start_cli(args, cli_env(emu, **env), cwd)
     assert proc.stderr is not None
     seen = 0
     for line in proc.stderr:
