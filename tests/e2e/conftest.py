@@ -50,10 +50,12 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path, timeout: float = 12
     return CliResult(proc.returncode, proc.stdout, proc.stderr)
 
 
-def start_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    """The CLI as a running process with ``-v``: its log is read from ``proc.stderr``."""
+def start_cli(
+    args: list[str], env: dict[str, str], cwd: Path, verbosity: str = "-v"
+) -> subprocess.Popen[str]:
+    """The CLI as a running process, logging (``-v``): its log is read from ``proc.stderr``."""
     return subprocess.Popen(
-        [sys.executable, "-m", "genesys_analytics", "-v", *args],
+        [sys.executable, "-m", "genesys_analytics", verbosity, *args],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,

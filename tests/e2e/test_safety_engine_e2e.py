@@ -6,8 +6,6 @@ import os
 import random
 import re
 import signal
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -40,15 +38,7 @@ def stored_ids(out: Path, fmt_name: str) -> list[str]:
 def interrupt_after(args: list[str], env: dict[str, str], cwd: Path, lines: int) -> tuple[int, str]:
     """Run the CLI with -vv and send SIGINT after it logged ``lines`` lines (a random moment:
     a request, a page written, a checkpoint); return its exit code and the rest of stderr."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "genesys_analytics", "-vv", *args],
-        env=env,
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
+    proc = start_cli(args, env, cwd, verbosity="-vv")
     assert proc.stderr is not None
     for n, _ in enumerate(proc.stderr, start=1):
         if n >= lines:

@@ -167,7 +167,7 @@ USER_DETAILS_DATASET = Dataset(
 SYSTEM_WRAPUP_CODES = (
     {
         "id": "ININ-WRAP-UP-TIMEOUT",
-        "name": "Wrap-up timeout",
+        "name": "Wrap-up timed out (system)",
         "description": "System code: the agent chose no wrap-up code before the timeout.",
         "system": True,
     },

@@ -10,8 +10,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-#: system wrap-up codes the wrap-up code list does not return
-SYSTEM_WRAPUPS = {"ININ-WRAP-UP-TIMEOUT": "Wrap-up timed out (system)"}
+from genesys_analytics.extraction.datasets import SYSTEM_WRAPUP_CODES
+
+#: system wrap-up codes the wrap-up code list does not return (named where the export adds them)
+SYSTEM_WRAPUPS = {str(code["id"]): str(code["name"]) for code in SYSTEM_WRAPUP_CODES}
 #: queue ``mediaSettings`` keys → session media types
 _MEDIA_OF_SETTING = {"call": "voice"}
 

@@ -223,8 +223,10 @@ def stored_statuses(store: StoredExport, interval: Interval) -> list[Status]:
 def stored_names(store: StoredExport, *, users: bool = True, wrapups: bool = True) -> Names:
     """What ``Names.of`` reads from the API (queues always: their service-level targets).
 
-    The export adds the system wrap-up codes to its list (``system``: true); the API's
-    list does not hold them, and ``Names`` names them itself, so they are left out here.
+    The export's list also holds the system wrap-up codes (``system``: true); ``Names``
+    names them itself from the same definition (``extraction.datasets.SYSTEM_WRAPUP_CODES``),
+    so the stored copies are left out: a store written by an older version named them
+    otherwise.
     """
     codes = store.snapshot("wrapup_codes") if wrapups else []
     return Names.from_lists(
