@@ -32,6 +32,7 @@ def _settings(
     fault_seed: int,
     late_data: float = 0.0,
     rate_window: str = "first-request",
+    cache_mb: int = 2048,
 ) -> EmulatorSettings:
     from genesys_analytics.emulator.settings import (
         EmulatorSettings,
@@ -50,6 +51,7 @@ def _settings(
         fault_seed=fault_seed,
         late_data=late_data,
         rate_window=rate_window,
+        cache_mb=cache_mb,
         pause_gc=True,  # this process is the emulator: generating a day may pause its GC
     )
     if rate_limit:
@@ -89,6 +91,13 @@ def _settings(
     help="Share of conversations revised 1-60 h after they start (late data); "
     'POST /_emulator/now {"advance": "1d"} moves now on.',
 )
+@click.option(
+    "--cache-mb",
+    type=click.IntRange(min=0),
+    default=2048,
+    show_default=True,
+    help="Memory for days served once and kept serialized (about 3.5 KB a conversation).",
+)
 def emulator(
     port: int,
     host: str,
@@ -101,6 +110,7 @@ def emulator(
     fault: tuple[str, ...],
     fault_seed: int,
     late_data: float,
+    cache_mb: int,
 ) -> None:
     """Serve a local Genesys Cloud analytics API with seeded data.
 
@@ -122,6 +132,7 @@ def emulator(
             fault_seed,
             late_data,
             rate_window,
+            cache_mb,
         )
     except ConfigError as err:
         raise click.UsageError(err.message) from None

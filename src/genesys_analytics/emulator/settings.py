@@ -72,6 +72,9 @@ class EmulatorSettings:
     token_error_status: int = 400
     queues_max_page_size: int = 500
     query_cache_seconds: float = 30.0
+    # Serialized days (about 3.5 KB a conversation) kept for serving pages; past this the
+    # least recently used day is dropped, and generated again when it is next read.
+    cache_mb: int = 2048
     # the agent side and the dimension lists (decisions.md §10); the user details query
     # shares max_days_unfiltered / max_days_filtered with the conversation query
     user_details_max_page_size: int = 100

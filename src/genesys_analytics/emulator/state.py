@@ -67,6 +67,7 @@ class EmulatorState:
                 late_data=settings.late_data,
             ),
             pause_gc=settings.pause_gc,
+            index_bytes=settings.cache_mb << 20,
         )
         self.counters: Counter[str] = Counter()
         self.api_arrivals: list[float] = []  # clock time of the first and last /api/v2 request

@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 
 from genesys_analytics.emulator.data import catalog
 from genesys_analytics.emulator.data.catalog import WRAPUP_TIMEOUT
+from genesys_analytics.emulator.data.encoded import DayIndex, IndexCache
 from genesys_analytics.emulator.data.gc_pause import gc_paused
 from genesys_analytics.emulator.data.late import revision_of, served
 from genesys_analytics.emulator.data.parties import Refs
@@ -85,6 +86,10 @@ class Org:
     ``day()`` returns a fresh list, but the conversation dicts in it are shared with the
     cache and with other callers: treat them as read-only (copy before changing one).
 
+    ``index(d)`` is day ``d`` serialized once (see :mod:`.encoded`), what serving pages
+    reads; those indexes are kept until they hold over ``index_bytes``, so a day is
+    generated again only when a query needs its dicts (filters, other orders, by id).
+
     ``pause_gc=True`` generates days under :func:`.gc_pause.gc_paused`, which changes the
     garbage collector of the whole process: only for an emulator that is its own process.
 
@@ -101,6 +106,7 @@ class Org:
         cache_days: int = 4,
         pause_gc: bool = False,
         now: datetime | None = None,
+        index_bytes: int = 2 << 30,
     ) -> None:
         self.spec = spec
         self._pause_gc = pause_gc
@@ -114,6 +120,7 @@ class Org:
         self._cache_days = cache_days
         self._cache: OrderedDict[date, list[dict]] = OrderedDict()
         self._overlay: dict[date, list[dict]] = {}
+        self._indexes = IndexCache(index_bytes)
         self._extra: dict[str, dict] = {}
         self._drift_index = itertools.count(DRIFT_BASE)
         self._lock = threading.Lock()
@@ -158,6 +165,32 @@ class Org:
         with gc_paused():
             return self._generate_day(d)
 
+    def index(self, d: date) -> DayIndex:
+        """Day ``d`` (as ``day(d)``) serialized once: keys to bisect and JSON bytes."""
+        with self._lock:
+            hit = self._indexes.get(d)
+            added = len(self._overlay.get(d, ()))
+        if hit is not None:
+            return hit
+        convs = self.day(d)
+        if self._pause_gc:
+            with gc_paused():
+                built = DayIndex.build(convs)
+        else:
+            built = DayIndex.build(convs)
+        with self._lock:
+            if len(self._overlay.get(d, ())) == added:  # else drift added one meanwhile
+                self._indexes.put(d, built)
+        return built
+
+    def indexes(self, start: datetime, end: datetime) -> Iterator[DayIndex]:
+        """The index of every day from ``start``'s to ``end``'s (within the org's days)."""
+        d = max(start.astimezone(UTC).date(), self.first_day)
+        last = min(end.astimezone(UTC).date(), self.last_day)
+        while d <= last:
+            yield self.index(d)
+            d += timedelta(days=1)
+
     def _generate_day(self, d: date) -> list[dict]:
         n = self.day_count(d)
         rng = day_rng(self.spec.seed, d)
@@ -180,7 +213,13 @@ class Org:
 
     def advanced(self, now: datetime) -> Org:
         """This org at a later ``now`` (conversations added by drift stay)."""
-        later = Org(self.spec, cache_days=self._cache_days, pause_gc=self._pause_gc, now=now)
+        later = Org(
+            self.spec,
+            cache_days=self._cache_days,
+            pause_gc=self._pause_gc,
+            now=now,
+            index_bytes=self._indexes.budget,
+        )
         with self._lock:
             later._overlay = {d: list(convs) for d, convs in self._overlay.items()}
             later._extra = dict(self._extra)
@@ -262,6 +301,7 @@ class Org:
         with self._lock:
             self._overlay.setdefault(d, []).append(conv)
             self._extra[conv["conversationId"]] = conv
+            self._indexes.drop(d)
 
 
 def _order(conv: dict) -> tuple[str, str]:
@@ -281,10 +321,12 @@ def truth(org: Org, start: datetime, end: datetime) -> dict:
     """What an exact export of ``[start, end)`` holds (decisions.md §2 counting)."""
     ids: list[str] = []
     counts: dict[str, int] = {}
-    for conv in org.iter_started(start, end):
-        ids.append(conv["conversationId"])
-        for media in media_types(conv):
-            counts[media] = counts.get(media, 0) + 1
+    lo, hi = ceil_ts(start), ceil_ts(end)
+    for index in org.indexes(start, end):
+        for i in index.started(lo, hi):
+            ids.append(index.keys[i][1])
+            for media in index.media[i]:
+                counts[media] = counts.get(media, 0) + 1
     ids.sort()
     return {"start": fmt(start), "end": fmt(end), "ids": ids, "counts": counts, "total": len(ids)}
 

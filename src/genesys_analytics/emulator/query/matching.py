@@ -31,9 +31,11 @@ __all__ = [
     "has_filters",
     "job_matcher",
     "job_matches",
+    "job_span_test",
     "lifetime_end",
     "query_matcher",
     "query_matches",
+    "query_span_test",
 ]
 
 _FILTER_KEYS = (
@@ -55,28 +57,41 @@ def _overlaps(conv: dict, a: str, b: str, now: str) -> bool:
     return conv["conversationStart"] < b and conv.get("conversationEnd", now) >= a
 
 
-def query_matcher(interval: Interval, now: datetime) -> Callable[[dict], bool]:
-    """``query_matches`` with the interval prepared once, for scanning many conversations."""
+SpanTest = Callable[[str, str | None], bool]
+
+
+def query_span_test(interval: Interval, now: datetime) -> SpanTest:
+    """``query_matches`` on ``(conversationStart, conversationEnd or None)``."""
     days = frozenset(d.isoformat() for d in interval.days_touched())
     a, b, n = ceil_ts(interval.start), ceil_ts(interval.end), ceil_ts(now)
 
-    def test(conv: dict) -> bool:
-        s = conv["conversationStart"]
-        return s[:10] in days and s < b and conv.get("conversationEnd", n) >= a
+    def test(s: str, end: str | None) -> bool:
+        return s[:10] in days and s < b and (end or n) >= a
+
+    return test
+
+
+def query_matcher(interval: Interval, now: datetime) -> Callable[[dict], bool]:
+    """``query_matches`` with the interval prepared once, for scanning many conversations."""
+    test = query_span_test(interval, now)
+    return lambda conv: test(conv["conversationStart"], conv.get("conversationEnd"))
+
+
+def job_span_test(interval: Interval, now: datetime, start_of_day: bool) -> SpanTest:
+    """``job_matches`` on ``(conversationStart, conversationEnd or None)``."""
+    floor = fmt(day_start(interval.start.astimezone(UTC).date())) if start_of_day else ""
+    a, b, n = ceil_ts(interval.start), ceil_ts(interval.end), ceil_ts(now)
+
+    def test(s: str, end: str | None) -> bool:
+        return floor <= s < b and (end or n) >= a
 
     return test
 
 
 def job_matcher(interval: Interval, now: datetime, start_of_day: bool) -> Callable[[dict], bool]:
     """``job_matches`` with the interval prepared once."""
-    floor = fmt(day_start(interval.start.astimezone(UTC).date())) if start_of_day else ""
-    a, b, n = ceil_ts(interval.start), ceil_ts(interval.end), ceil_ts(now)
-
-    def test(conv: dict) -> bool:
-        s = conv["conversationStart"]
-        return floor <= s < b and conv.get("conversationEnd", n) >= a
-
-    return test
+    test = job_span_test(interval, now, start_of_day)
+    return lambda conv: test(conv["conversationStart"], conv.get("conversationEnd"))
 
 
 def query_matches(conv: dict, interval: Interval, now: datetime) -> bool:

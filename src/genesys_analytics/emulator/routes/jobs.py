@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from genesys_analytics.emulator.data.pieces import ceil_ts
 from genesys_analytics.emulator.jobstore import Job, decode_cursor, encode_cursor
 from genesys_analytics.emulator.limits import check_page_size, int_param, one_of, parse_interval
 from genesys_analytics.emulator.query import matching
@@ -121,8 +123,9 @@ def _streams(query: JobQuery) -> bool:
 
 def _stream_page(
     state: EmulatorState, query: JobQuery, offset: int, after: str, size: int
-) -> tuple[list[dict], bool]:
-    """The ``size`` matches after key ``after`` ("start|id"), and whether more follow."""
+) -> tuple[list[Any], str, bool]:
+    """The ``size`` matches after key ``after`` ("start|id"), the last one's key, and
+    whether more follow. Without filters, read from the days' indexes (JSON bytes)."""
     interval = query.interval
     end = min(interval.end, state.availability)
     scan_from = interval.start - state.org.max_lifetime
@@ -132,32 +135,46 @@ def _stream_page(
         last = (start_text, last_id)
         scan_from = max(scan_from, parse_instant(start_text))
     want = size if query.limit is None else max(0, min(size, query.limit - offset))
+    page: list[Any] = []
+    key = ("", "")
+    if query.predicate is None:
+        test = matching.job_span_test(interval, state.now, query.start_of_day)
+        lo, hi = ceil_ts(scan_from), ceil_ts(end)
+        for index in state.org.indexes(scan_from, end):
+            span = index.started(lo, hi)
+            if last is not None:
+                span = range(max(span.start, index.after(last)), span.stop)
+            for i in index.matching(test, span):
+                if len(page) >= want:
+                    return page, f"{key[0]}|{key[1]}", True
+                page.append(orjson.Fragment(index.full_json(i)))
+                key = index.keys[i]
+        return page, f"{key[0]}|{key[1]}", False
     matches = matching.job_matcher(interval, state.now, query.start_of_day)
-    page: list[dict] = []
     for conv in state.org.iter_started(scan_from, end):
         if last is not None and (conv["conversationStart"], conv["conversationId"]) <= last:
             continue
-        if not matches(conv) or (query.predicate is not None and not query.predicate(conv)):
+        if not matches(conv) or not query.predicate(conv):
             continue
         if len(page) >= want:
-            return page, True
+            return page, f"{key[0]}|{key[1]}", True
         page.append(conv)
-    return page, False
+        key = (conv["conversationStart"], conv["conversationId"])
+    return page, f"{key[0]}|{key[1]}", False
 
 
 def _page(
     state: EmulatorState, job: Job, cursor: str | None, size: int
-) -> tuple[list[dict], str | None]:
+) -> tuple[list[Any], str | None]:
     offset, after = decode_cursor(cursor, job.job_id) if cursor else (0, "")
     query: JobQuery = job.query
     if _streams(query):
         try:
-            page, more = _stream_page(state, query, offset, after, size)
+            page, key, more = _stream_page(state, query, offset, after, size)
         except ConfigError:
             raise bad_request(f"The cursor {cursor!r} is not valid for this job.") from None
         if not more or not page:
             return page, None
-        key = f"{page[-1]['conversationStart']}|{page[-1]['conversationId']}"
         return page, encode_cursor(job.job_id, offset + len(page), key)
     if job.results is None:
         job.results = job_results(state, query)
