@@ -29,6 +29,7 @@ class EmulatorSpec:
     rate_window: str = "first-request"  # or "clock": fixed windows on the clock
     seed: int = 7
     now: datetime = NOW
+    cache_mb: int = 2048  # the emulator's serialized days (about 3.5 KB a conversation)
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def emulator_process(spec: EmulatorSpec) -> Iterator[Emulator]:
         sys.executable, "-m", "genesys_analytics", "emulator", "--port", "0",
         "--seed", str(spec.seed), "--days", str(spec.days), "--per-day", str(spec.per_day),
         "--now", fmt(spec.now), "--rate-limit", spec.rate_limit,
-        "--rate-window", spec.rate_window,
+        "--rate-window", spec.rate_window, "--cache-mb", str(spec.cache_mb),
     ]  # fmt: skip
     if spec.latency:
         cmd += ["--fault", f"latency={spec.latency}"]
