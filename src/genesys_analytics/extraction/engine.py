@@ -3,8 +3,10 @@
 It is generic over :class:`~genesys_analytics.extraction.datasets.Dataset`: every dataset
 named in the request is planned into chunks (one details query or one async job each)
 and all chunks are fetched by one pool of workers under the client's one shared limiter.
-Workers stream pages of trimmed records through a bounded queue to a single writer (this
-thread), so memory is bounded by ``workers × page size``, not by the size of the export.
+Workers stream pages of trimmed records through a queue to a single writer (this thread);
+a worker fetches its next page only while the pages fetched and not yet written hold under
+``OUTBOX_BYTES`` of JSON (estimated), so memory is bounded in bytes, not by the size of
+the export or of a page.
 A chunk is checkpointed in the sink only after all of its rows are written; anything not
 checkpointed is fetched again on ``--resume`` and upserted, so a crash at any moment
 loses nothing and doubles nothing (decisions.md §1, §3).
@@ -24,6 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
+
+import orjson
 
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.extraction.checkpoints import (
@@ -51,7 +55,11 @@ from genesys_analytics.timeutil import UTC, Interval, fmt
 log = logging.getLogger(__name__)
 
 Method = Literal["auto", "query", "job"]
-OUTBOX_PAGES = 20  # pages of 100 (or job batches of 200) waiting for the writer, at most
+# JSON bytes (estimated) of pages fetched and not yet written, at most (plus the first page
+# of each worker's chunk, fetched before its size is known): ~2,000 conversations, ~23 MB as
+# Python objects; room for a store flush's worth of pages (20 pages of 100, as before), so
+# fetching goes on while the store flushes a batch.
+OUTBOX_BYTES = 6 << 20
 
 
 class Checkpointed(Protocol):
@@ -146,6 +154,7 @@ class Exporter:
         self._cancel = cancel or threading.Event()
         self._datasets = {d.name: d for d in request.datasets}
         self._availability: dict[str, datetime] = {}
+        self._in_flight = InFlight(OUTBOX_BYTES)
 
     # -- planning -----------------------------------------------------------------
     def plan(self, sink: Checkpointed) -> list[Chunk]:
@@ -208,11 +217,8 @@ class Exporter:
         self.progress.planned(len(chunks))
         if not chunks:
             return self.stats
-        # Pages waiting for the writer: bounded, so memory does not grow with the export, yet
-        # room for a store batch's worth, so fetching goes on while the writer flushes one.
-        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue(
-            maxsize=max(self.request.workers + 2, OUTBOX_PAGES)
-        )
+        # Pages waiting for the writer: bounded in bytes by ``self._in_flight``.
+        outbox: queue.Queue[tuple[str, Chunk, Any]] = queue.Queue()
         attempts: dict[str, int] = {}
         pending = 0
         with (
@@ -233,9 +239,10 @@ class Exporter:
                 while pending:
                     kind, chunk, payload = self._next(outbox)
                     if kind == "page":
-                        page, new = payload
+                        page, new, size = payload
                         if page:
                             sink.write(chunk.dataset, page)
+                        self._in_flight.release(size)
                         self.stats.pages += 1
                         self.progress.page(new)
                     elif kind == "reread":
@@ -355,7 +362,7 @@ class Exporter:
                 )
             key = dataset.key
             running = OpenRecords(dataset)  # records of this chunk still running
-            for page in pages:
+            for page, size in self._paced(pages):
                 if page is REREAD:
                     self._put(outbox, ("reread", chunk, None))
                     continue
@@ -366,12 +373,37 @@ class Exporter:
                 before = len(seen)
                 seen.update(r[key] for r in page if isinstance(r.get(key), str))
                 running.note(page)
-                self._put(outbox, ("page", chunk, (page, len(seen) - before)))
+                self._put(outbox, ("page", chunk, (page, len(seen) - before, size)))
             if not self._stop.is_set():
                 self._put(outbox, ("done", chunk, (len(seen), len(running))))
         except BaseException as exc:  # handed to the writer, which decides
             if not self._stop.is_set():
                 self._put(outbox, ("error", chunk, exc))
+
+    def _paced(
+        self, pages: Iterator[list[dict[str, Any]] | Sealed | None]
+    ) -> Iterator[tuple[list[dict[str, Any]] | Sealed | None, int]]:
+        """Each item of ``pages`` with its size, fetched only once there is room for it: a
+        page as large as this chunk's last one is reserved before the next is fetched."""
+        expect = 0
+        while True:
+            self._in_flight.reserve(expect, self._stop)
+            try:
+                page = next(pages)
+            except StopIteration:
+                self._in_flight.release(expect)
+                return
+            except BaseException:  # handed on to the caller, which reports it
+                self._in_flight.release(expect)
+                raise
+            if page is REREAD or isinstance(page, Sealed):
+                self._in_flight.release(expect)
+                yield page, 0
+                continue
+            size = json_size(page)
+            self._in_flight.release(expect - size)  # the reservation becomes the page's size
+            expect = size
+            yield page, size
 
     def _put(
         self, outbox: queue.Queue[tuple[str, Chunk, Any]], item: tuple[str, Chunk, Any]
@@ -382,6 +414,39 @@ class Exporter:
                 return
             except queue.Full:
                 continue
+
+
+class InFlight:
+    """Bytes of pages fetched and not yet written; a worker reserves room before it fetches."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.peak = 0
+        self._cond = threading.Condition()
+
+    def reserve(self, nbytes: int, stop: threading.Event) -> None:
+        """Wait until ``nbytes`` more fit (or nothing else is held, or ``stop``), take them."""
+        with self._cond:
+            while self.used and self.used + nbytes > self.limit and not stop.is_set():
+                self._cond.wait(0.2)
+            self.used += nbytes
+            self.peak = max(self.peak, self.used)
+
+    def release(self, nbytes: int) -> None:
+        with self._cond:
+            self.used -= nbytes
+            self.peak = max(self.peak, self.used)
+            self._cond.notify_all()
+
+
+def json_size(records: list[dict[str, Any]]) -> int:
+    """About how many bytes of JSON ``records`` came as: their count times the mean size of
+    the first and the last (records of one dataset are alike), never every one encoded."""
+    if not records:
+        return 0
+    ends = len(orjson.dumps(records[0], default=str)) + len(orjson.dumps(records[-1], default=str))
+    return len(records) * ends // 2
 
 
 def _drain(outbox: queue.Queue[Any]) -> None:

@@ -30,7 +30,6 @@ log = logging.getLogger(__name__)
 MIN_SPLIT = timedelta(minutes=1)  # a chunk too heavy (or too busy) at this length is not split
 MOVING_READS = 2  # reads of a chunk that moved each time, before it is split instead
 MAX_READS = 5  # reads of a chunk too short to split, before it fails
-JOB_BATCH = 200  # job results are handed to the writer in batches this size, bounding memory
 NO_FILTERS = Filters()
 REREAD = None  # yielded between two reads of a chunk that moved while it was paged
 
@@ -196,10 +195,12 @@ def fetch_job_chunk(
     stop: threading.Event,
     filters: Filters = NO_FILTERS,
 ) -> Iterator[list[Record] | Sealed]:
-    """Run one async job; yield its trimmed records in batches of at most ``JOB_BATCH``.
+    """Run one async job; yield the trimmed records of each page of its results.
 
-    Between batches it yields :class:`Sealed` for each UTC day of the chunk that the
-    results have passed (they come ordered by the timestamp). A result earlier than one
+    A page is handed on whole: it is in memory anyway, and the engine bounds what is in
+    flight by its bytes (``engine.OUTBOX_BYTES``). Between pages it yields :class:`Sealed`
+    for each UTC day of the chunk that the results have passed (they come ordered by the
+    timestamp). A result earlier than one
     already seen means the order does not hold: no more days are sealed for this job,
     and the chunk is checkpointed whole when it ends, as before.
     """
@@ -221,11 +222,9 @@ def fetch_job_chunk(
                         ordered = False
                         log.info("%s: job results out of order; checkpointed whole", chunk.key)
                     latest = max(latest, stamp)
-            kept = trim(records, source.timestamp, chunk.interval)
-            for i in range(0, len(kept), JOB_BATCH):
-                if stop.is_set():
-                    return
-                yield kept[i : i + JOB_BATCH]
+            if stop.is_set():
+                return
+            yield trim(records, source.timestamp, chunk.interval)
             if ordered and latest:
                 passed = day_start(parse_instant(latest).date())
                 if passed > sealed_to and passed < chunk.interval.end:
@@ -255,7 +254,6 @@ def fetch_snapshot(
 
 
 __all__ = [
-    "JOB_BATCH",
     "MAX_READS",
     "MIN_SPLIT",
     "MOVING_READS",
