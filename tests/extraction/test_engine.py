@@ -12,8 +12,9 @@ import pytest
 from genesys_analytics.api.paging import Page, PageNumberInBody, Pager, PageRequest
 from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
 from genesys_analytics.errors import AuthError, IncompleteExport, ServerError
+from genesys_analytics.extraction import engine
 from genesys_analytics.extraction.checkpoints import incremental_start
-from genesys_analytics.extraction.engine import Exporter, ExportRequest
+from genesys_analytics.extraction.engine import Exporter, ExportRequest, InFlight, json_size
 from genesys_analytics.extraction.fetch import trim
 from genesys_analytics.extraction.plan import remaining
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
@@ -521,3 +522,62 @@ def test_an_incremental_run_reads_the_lookback_again_and_open_chunks_until_close
     assert stats.reread == {"conversations": Interval(DAY + timedelta(hours=12), iv.end)}
     assert min(Interval.parse(q).start for q in client.queries) == DAY + timedelta(hours=12)
     assert stats.chunks_skipped == 0  # day 0 is read again in part
+
+
+def test_room_in_flight_is_waited_for_and_freed_by_the_writer() -> None:
+    in_flight = InFlight(10)
+    stop = threading.Event()
+    in_flight.reserve(6, stop)
+    in_flight.reserve(4, stop)  # fits exactly
+    got = threading.Event()
+
+    def worker() -> None:
+        in_flight.reserve(5, stop)
+        got.set()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert not got.wait(0.05), "11 of 10 bytes must wait for the writer"
+    in_flight.release(6)
+    assert got.wait(5) and in_flight.used == 9
+    thread.join(5)
+    alone = InFlight(10)
+    alone.reserve(50, stop)  # a page larger than the limit still goes when nothing is held
+    assert alone.used == 50
+
+
+def test_json_size_estimates_from_the_first_and_last_record() -> None:
+    records = [{"a": "x" * 10}, {"a": "y" * 30}] * 5
+    assert json_size(records) == 10 * (len(b'{"a":""}') + 20)
+    assert json_size([]) == 0
+
+
+def test_pages_in_flight_stay_within_the_byte_bound_while_the_writer_stalls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pad = "x" * 5_000  # each conversation ~5 KB of JSON, a page of 2 ~10 KB
+    convs = [{**c, "pad": pad} for c in _convs(60)]
+    client = FakeClient(convs)
+    monkeypatch.setattr(engine, "OUTBOX_BYTES", 30_000)  # room for ~3 pages
+    request = ExportRequest(
+        Interval(DAY, DAY + timedelta(days=13)), page_size=2, method="query", workers=4
+    )
+    exporter = Exporter(client, request)
+    held: list[int] = []
+
+    class StallingSink(MemorySink):
+        def write(self, dataset: str, records: list[dict[str, Any]]) -> int:
+            if not held:  # the first write waits until the workers wait for room
+                settled = threading.Event()
+                for _ in range(500):
+                    if exporter._in_flight.waiting >= request.workers:
+                        break
+                    settled.wait(0.01)
+                held.append(exporter._in_flight.used)
+            return super().write(dataset, records)
+
+    sink = StallingSink()
+    exporter.run(sink)
+    assert len(sink.rows) == 60 and exporter._in_flight.used == 0
+    # the bound, plus at most one page a worker (a chunk's first, its size not yet known)
+    assert 0 < held[0] <= 30_000 + request.workers * 10_200

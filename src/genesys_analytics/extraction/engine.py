@@ -422,21 +422,21 @@ class InFlight:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.used = 0
-        self.peak = 0
+        self.waiting = 0  # workers waiting for room
         self._cond = threading.Condition()
 
     def reserve(self, nbytes: int, stop: threading.Event) -> None:
         """Wait until ``nbytes`` more fit (or nothing else is held, or ``stop``), take them."""
         with self._cond:
+            self.waiting += 1
             while self.used and self.used + nbytes > self.limit and not stop.is_set():
                 self._cond.wait(0.2)
+            self.waiting -= 1
             self.used += nbytes
-            self.peak = max(self.peak, self.used)
 
     def release(self, nbytes: int) -> None:
         with self._cond:
             self.used -= nbytes
-            self.peak = max(self.peak, self.used)
             self._cond.notify_all()
 
 
