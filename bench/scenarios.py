@@ -39,12 +39,12 @@ class Scale:
 
 
 FULL = Scale()
-# Each SDK process spends ~15-25 s importing PureCloudPlatformClientV2: the quick run starts
-# it once (the cpu-bound ratio, on the last 2 hours: ~1,300 conversations, as the SDK decodes
-# ~250 a CPU second) and leaves out the tutorial.
+# Each SDK process spends 5-25 s importing PureCloudPlatformClientV2: the quick run starts it
+# once (the cpu-bound ratio, on the last hour: ~1,200 conversations, as the SDK decodes ~100-200
+# a CPU second) and leaves out the tutorial.
 QUICK = Scale(
-    rate_days=1, rate_per_day=1500, cpu_days=1, cpu_per_day=15_000, sdk_hours=2,
-    memory=((1, 4_000), (1, 12_000)), pacing_days=1, pacing_per_day=6_000, tutorial=False,
+    rate_days=1, rate_per_day=1500, cpu_days=1, cpu_per_day=12_000, sdk_hours=1,
+    memory=((1, 3_000), (1, 9_000)), pacing_days=1, pacing_per_day=4_000, tutorial=False,
     rate_sdk=False, variants=False,
 )  # fmt: skip
 KB_PER_CONVERSATION = 4  # what the emulator keeps of a conversation it serves (--cache-mb)
