@@ -298,6 +298,13 @@ def test_columns_match_the_reference() -> None:
     assert conversation_tables([])["conversations"].num_rows == 0
 
 
+@pytest.mark.parametrize("value", [True, False, 2.5, 3.5, -0.5, 2**60, "7"])
+def test_a_metric_value_alone_is_typed_as_the_reference_types_it(value: Any) -> None:
+    conv = conversation()  # well formed but for this one value
+    conv["participants"][0]["sessions"][0]["metrics"][1]["value"] = value
+    assert_columns_match_the_reference([conv])
+
+
 def test_columns_null_what_bigint_cannot_hold() -> None:
     conv = {"conversationId": "c", "participants": [{"sessions": [{"metrics": [{}]}]}]}
     values = [2**63, 2**64 - 1, -1e300, 2**62]  # orjson holds up to 64-bit unsigned
