@@ -16,9 +16,9 @@ Per format, the tables of a dataset are those of the DuckDB store (:mod:`sinks.s
 CSV and Parquet parts are written by an in-memory DuckDB, a piece of a chunk at a time
 (no staging database): conversations flattened in Python and Arrow
 (:func:`~genesys_analytics.sinks.columns.conversation_tables`, about twice as fast as
-DuckDB parsing the JSON), the other datasets by the store's own SQL. The output is then assembled in chunk order:
-JSON Lines and CSV parts concatenated (a CSV header once), Parquet part files linked
-into place as ``data_<n>.parquet``.
+DuckDB parsing the JSON), the other datasets by the store's own SQL. The output is then
+assembled in chunk order: JSON Lines and CSV parts concatenated (a CSV header once),
+Parquet part files linked into place as ``data_<n>.parquet``.
 """
 
 from __future__ import annotations
