@@ -26,6 +26,7 @@ from genesys_analytics.errors import (
 log = logging.getLogger(__name__)
 
 _PERMISSION = re.compile(r"\b[a-z][A-Za-z]*:[A-Za-z]+:[A-Za-z]+\b")
+_READ = httpx.ByteStream(b"")  # the stream of a response whose body has been read
 _URLS = 256  # request paths whose URLs are kept (job result paths vary; a few in use at a time)
 _STATUS_REASONS = {408: "request timeout", 429: "throttled", 504: "gateway timeout"}
 _DEFAULT_PERMISSIONS = (
@@ -140,6 +141,9 @@ class Transport:
                 reason = f"login service {exc.status or 'unreachable'}"
                 self._sleep(decision.delay, method, path, reason, attempt)
                 continue
+            # httpx leaves a read response in a reference cycle with its stream, so its body
+            # (a page: ~300 KB) lived until the cyclic GC ran; a new stream breaks the cycle.
+            response.stream = _READ
             self.limiter.observe(response.headers)
             status = response.status_code
             log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
