@@ -344,3 +344,32 @@ def test_interrupt_cuts_a_long_backoff_short() -> None:
     assert not worker.is_alive()
     assert len(outcome) == 1 and isinstance(outcome[0], Stopped)
     assert "interrupted" in str(outcome[0])
+
+
+def test_a_page_is_freed_as_soon_as_it_is_decoded_not_by_the_cyclic_gc(
+    fake_clock: FakeClock,
+) -> None:
+    """httpx leaves a read response in a cycle with its stream: its body (a page, ~300 KB)
+    would wait for the cyclic collector, which an export runs rarely (extraction.gctune)."""
+    import gc
+    import weakref
+
+    sent: list[weakref.ref[httpx.Response]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        response = json_response(200, {"conversations": [{"conversationId": "c1"}]})
+        sent.append(weakref.ref(response))
+        return response
+
+    http = Transport("https://api.test", None, transport=httpx.MockTransport(handler))
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for _ in range(3):
+            assert http.request("POST", DETAILS, json={}) == {
+                "conversations": [{"conversationId": "c1"}]
+            }
+        assert [ref() for ref in sent] == [None, None, None]
+    finally:
+        if enabled:
+            gc.enable()

@@ -21,7 +21,7 @@ for args in ([], ["export"], ["volume"], ["kpi"], ["report"], ["demo"], ["emulat
         )
     except SystemExit as exc:
         codes[" ".join(args)] = exc.code
-heavy = ("starlette", "uvicorn", "duckdb", "matplotlib", "httpx", "rich.progress")
+heavy = ("starlette", "uvicorn", "duckdb", "pyarrow", "matplotlib", "httpx", "rich.progress")
 print(json.dumps({"codes": codes, "loaded": [m for m in heavy if m in sys.modules]}))
 """
 

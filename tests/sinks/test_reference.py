@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from genesys_analytics.sinks.columns import TABLES, arrow_schema, conversation_tables
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import SCHEMA
 from tests.sinks.reference import Rows, flatten, flatten_many, parse_ts
@@ -268,3 +269,67 @@ def test_flatten_never_raises_on_odd_shapes(shape: Any) -> None:
     assert orjson.loads(conv_row(rows.conversations[0])["raw"]) == conv
     for name, table in ((t.name, t) for t in CONVERSATIONS_STORAGE.tables):
         assert all(len(r) == len(table.columns) for r in rows.table(name))
+    assert_columns_match_the_reference([conv, conversation()])
+
+
+def assert_columns_match_the_reference(convs: list[dict[str, Any]]) -> None:
+    """The columnar flatten (sinks/columns.py) gives exactly the reference's rows, in order."""
+    tables = conversation_tables(convs)
+    assert tuple(tables) == TABLES
+    expected = flatten_many(convs)
+    for name, table in tables.items():
+        assert table.schema == arrow_schema(SCHEMA[name]), name
+        got = [tuple(r.values()) for r in table.to_pylist()]
+        assert got == expected.table(name), name
+
+
+def test_columns_match_the_reference() -> None:
+    odd = conversation()
+    odd["participants"].insert(0, 5)  # not an object: skipped, as the reference does
+    odd["participants"][2]["sessions"][0]["segments"].insert(0, None)  # still counted
+    odd["participants"][1]["sessions"][0]["metrics"].extend(
+        [{"name": "a", "value": 2.5}, {"name": "b", "value": 3.5}, {"value": True}, None]
+    )
+    odd["divisionIds"] = ["d", 5, None, "c", "d"]
+    timed = copy.deepcopy(conversation())
+    timed["conversationStart"] = "2024-05-01T23:58:00+02:00"  # an offset: parsed in Python
+    timed["conversationEnd"] = "2024-02-30T00:00:00Z"  # the API's form, not a date
+    assert_columns_match_the_reference([conversation(), odd, timed, {"conversationId": 7}, {}])
+    assert conversation_tables([])["conversations"].num_rows == 0
+
+
+@pytest.mark.parametrize("value", [True, False, 2.5, 3.5, -0.5, 2**60, "7"])
+def test_a_metric_value_alone_is_typed_as_the_reference_types_it(value: Any) -> None:
+    conv = conversation()  # well formed but for this one value
+    conv["participants"][0]["sessions"][0]["metrics"][1]["value"] = value
+    assert_columns_match_the_reference([conv])
+
+
+def test_columns_null_what_bigint_cannot_hold() -> None:
+    conv = {"conversationId": "c", "participants": [{"sessions": [{"metrics": [{}]}]}]}
+    values = [2**63, 2**64 - 1, -1e300, 2**62]  # orjson holds up to 64-bit unsigned
+    conv["participants"][0]["sessions"][0]["metrics"] = [{"value": v} for v in values]
+    got = conversation_tables([conv])["session_metrics"].column("value").to_pylist()
+    assert got == [None, None, None, 2**62]
+
+
+timestamp_like = st.builds(
+    "{}-{}-{}{}{}:{}:{}{}{}".format,
+    st.sampled_from(["2024", "0999", "1970", "9999", "20x4"]),
+    st.sampled_from(["01", "02", "12", "13", "00"]),
+    st.sampled_from(["01", "28", "29", "30", "31", "00"]),
+    st.sampled_from(["T", " ", "t"]),
+    st.sampled_from(["00", "23", "24"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["00", "59", "60"]),
+    st.sampled_from(["", ".5", ".123", ".1234", ".123456", ".1234567"]),
+    st.sampled_from(["Z", "z", "", "+00:00", "+02:00", "-05:30", "+24:00"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(stamps=st.lists(timestamp_like | st.text(max_size=8), min_size=1, max_size=4))
+def test_timestamps_parse_as_the_reference_does(stamps: list[str]) -> None:
+    convs = [{"conversationId": "t", "conversationStart": s} for s in stamps]
+    starts = conversation_tables(convs)["conversations"].column("conversation_start")
+    assert starts.to_pylist() == [parse_ts(s) for s in stamps]

@@ -47,6 +47,7 @@ from genesys_analytics.extraction.fetch import (
     fetch_query_chunk,
     fetch_snapshot,
 )
+from genesys_analytics.extraction.gctune import relaxed_gc
 from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining
 from genesys_analytics.extraction.recovery import recover
 from genesys_analytics.extraction.stop import deferring
@@ -205,7 +206,8 @@ class Exporter:
     # -- running ------------------------------------------------------------------
     def run(self, sink: ChunkSink) -> ExportStats:
         try:
-            return self._run(sink)
+            with relaxed_gc():  # pages are many small containers (see .gctune)
+                return self._run(sink)
         finally:
             # Every worker has ended by now: later calls on the client wait and pace again.
             if self._stop.is_set():
