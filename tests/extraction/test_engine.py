@@ -14,8 +14,9 @@ from genesys_analytics.api.queries import CONVERSATION_DETAILS, DetailsApi
 from genesys_analytics.errors import AuthError, IncompleteExport, ServerError
 from genesys_analytics.extraction import engine
 from genesys_analytics.extraction.checkpoints import incremental_start
-from genesys_analytics.extraction.engine import Exporter, ExportRequest, InFlight, json_size
+from genesys_analytics.extraction.engine import Exporter, ExportRequest
 from genesys_analytics.extraction.fetch import trim
+from genesys_analytics.extraction.inflight import InFlight, json_size
 from genesys_analytics.extraction.plan import remaining
 from genesys_analytics.timeutil import Interval, fmt, parse_instant
 

@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
-import orjson
-
 from genesys_analytics.api.queries import Filters
 from genesys_analytics.extraction.checkpoints import (
     DEFAULT_LOOKBACK,
@@ -48,6 +46,7 @@ from genesys_analytics.extraction.fetch import (
     fetch_snapshot,
 )
 from genesys_analytics.extraction.gctune import relaxed_gc
+from genesys_analytics.extraction.inflight import InFlight, json_size
 from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining
 from genesys_analytics.extraction.recovery import recover
 from genesys_analytics.extraction.stop import deferring
@@ -416,39 +415,6 @@ class Exporter:
                 return
             except queue.Full:
                 continue
-
-
-class InFlight:
-    """Bytes of pages fetched and not yet written; a worker reserves room before it fetches."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.used = 0
-        self.waiting = 0  # workers waiting for room
-        self._cond = threading.Condition()
-
-    def reserve(self, nbytes: int, stop: threading.Event) -> None:
-        """Wait until ``nbytes`` more fit (or nothing else is held, or ``stop``), take them."""
-        with self._cond:
-            self.waiting += 1
-            while self.used and self.used + nbytes > self.limit and not stop.is_set():
-                self._cond.wait(0.2)
-            self.waiting -= 1
-            self.used += nbytes
-
-    def release(self, nbytes: int) -> None:
-        with self._cond:
-            self.used -= nbytes
-            self._cond.notify_all()
-
-
-def json_size(records: list[dict[str, Any]]) -> int:
-    """About how many bytes of JSON ``records`` came as: their count times the mean size of
-    the first and the last (records of one dataset are alike), never every one encoded."""
-    if not records:
-        return 0
-    ends = len(orjson.dumps(records[0], default=str)) + len(orjson.dumps(records[-1], default=str))
-    return len(records) * ends // 2
 
 
 def _drain(outbox: queue.Queue[Any]) -> None:
