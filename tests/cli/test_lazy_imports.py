@@ -1,4 +1,5 @@
-"""The CLI loads only what a command needs: --help loads no server, database or plotting."""
+"""The CLI loads only what a command needs: --help loads no server, database or plotting,
+nor the API client, the reports or the datasets (their queries, schemas and SQL)."""
 
 from __future__ import annotations
 
@@ -14,14 +15,18 @@ import json, sys
 from genesys_analytics import cli
 
 codes = {}
-for args in ([], ["export"], ["volume"], ["kpi"], ["report"], ["demo"], ["emulator"]):
+for args in ([], ["export"], ["volume"], ["kpi"], ["report"], ["demo"], ["emulator"], ["agents"]):
     try:
         codes[" ".join(args)] = cli.cli.main(
             args=[*args, "--help"], prog_name="genesys-analytics", standalone_mode=False
         )
     except SystemExit as exc:
         codes[" ".join(args)] = exc.code
-heavy = ("starlette", "uvicorn", "duckdb", "pyarrow", "matplotlib", "httpx", "rich.progress")
+heavy = (
+    "starlette", "uvicorn", "duckdb", "pyarrow", "matplotlib", "httpx", "rich.progress", "orjson",
+    "tempfile", "genesys_analytics.api", "genesys_analytics.reports",
+    "genesys_analytics.extraction.datasets", "genesys_analytics.sinks.schema",
+)
 print(json.dumps({"codes": codes, "loaded": [m for m in heavy if m in sys.modules]}))
 """
 
@@ -37,13 +42,15 @@ def help_run() -> tuple[str, dict]:
 
 def test_help_of_every_command_is_shown(help_run: tuple[str, dict]) -> None:
     text, report = help_run
-    commands = ("export", "volume", "kpi", "report", "demo", "emulator")
+    commands = ("export", "volume", "kpi", "report", "demo", "emulator", "agents")
     assert report["codes"] == {"": 0, **dict.fromkeys(commands, 0)}
     for usage in ("", *(f" {c}" for c in commands)):
         assert f"Usage: genesys-analytics{usage} [OPTIONS]" in text
 
 
-def test_help_loads_no_emulator_database_or_plotting(help_run: tuple[str, dict]) -> None:
+def test_help_loads_no_server_database_plotting_client_or_reports(
+    help_run: tuple[str, dict],
+) -> None:
     _, report = help_run
     assert report["loaded"] == []
 

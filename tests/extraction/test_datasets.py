@@ -13,6 +13,7 @@ import pytest
 from genesys_analytics.api.paging import Page, PageNumberInBody, Pager, PageRequest
 from genesys_analytics.api.queries import USER_DETAILS, DetailsApi, Filters
 from genesys_analytics.errors import ConfigError, ServerError
+from genesys_analytics.extraction import DATASET_NAMES
 from genesys_analytics.extraction.datasets import DATASETS, resolve, statuses
 from genesys_analytics.extraction.engine import Exporter, ExportRequest
 from genesys_analytics.sinks.store import DuckDBStore
@@ -182,3 +183,7 @@ def test_all_names_every_dataset_once() -> None:
     assert [d.name for d in resolve(["users,conversations", "users"])] == ["conversations", "users"]
     with pytest.raises(ConfigError, match="unknown dataset"):
         resolve("agents")
+
+
+def test_the_names_help_lists_are_the_datasets_in_order() -> None:
+    assert tuple(DATASETS) == DATASET_NAMES

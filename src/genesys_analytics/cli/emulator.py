@@ -11,7 +11,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import click
-import orjson
 
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.timeutil import parse_instant
@@ -116,6 +115,8 @@ def emulator(
 
     The first line on stdout is JSON: {"base_url", "client_id", "client_secret", "now"}.
     """
+    import orjson
+
     from genesys_analytics.emulator.app import create_app
     from genesys_analytics.emulator.server import bind_socket, describe, make_server
 

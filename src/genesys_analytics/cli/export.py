@@ -18,8 +18,7 @@ from genesys_analytics.cli.options import (
     resolve_filters,
     resolve_interval,
 )
-from genesys_analytics.cli.signals import stop_on_interrupt
-from genesys_analytics.extraction.datasets import DATASETS, resolve
+from genesys_analytics.extraction import DATASET_NAMES
 from genesys_analytics.sinks import DEFAULT_OUT, FORMATS
 
 
@@ -63,7 +62,7 @@ from genesys_analytics.sinks import DEFAULT_OUT, FORMATS
     "datasets",
     multiple=True,
     metavar="NAMES",
-    help=f"What to export, comma-separated or repeated: {', '.join(DATASETS)}, or all. "
+    help=f"What to export, comma-separated or repeated: {', '.join(DATASET_NAMES)}, or all. "
     "[default: conversations]",
 )
 @filter_options
@@ -130,6 +129,7 @@ def export(
       genesys-analytics export --incremental --out genesys.duckdb
     """
     from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
+    from genesys_analytics.extraction.datasets import resolve
     from genesys_analytics.extraction.run import parse_lookback
 
     lookback_span = parse_lookback(lookback)  # a ConfigError: exit 2, one sentence
@@ -161,6 +161,7 @@ def export(
             )
         return
     # And the output before the client logs in (export() checks it again, for Python users).
+    from genesys_analytics.cli.signals import stop_on_interrupt
     from genesys_analytics.extraction.run import check_output, hold_output
     from genesys_analytics.extraction.run import export as run_export
 

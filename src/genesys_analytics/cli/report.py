@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,8 @@ def _head(path: Path) -> str:
 
 def write_page(path: Path, text: str) -> None:
     """Write atomically: a reader never sees half a page, a failure leaves no file."""
+    import tempfile  # for work, not for --help
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from genesys_analytics.api.aggregates import zone
-from genesys_analytics.api.queries import Filters
 from genesys_analytics.cli.options import (
     connection_options,
     details_only,
@@ -23,13 +21,12 @@ from genesys_analytics.cli.options import (
     resolve_interval,
     store_option,
 )
-from genesys_analytics.reports.aggregates import aggregate_volume
-from genesys_analytics.reports.compare import compare
-from genesys_analytics.reports.details import Facts, collect_facts, group_details
-from genesys_analytics.reports.model import VolumeReport, parse_by
-from genesys_analytics.reports.queue_names import QueueNames
-from genesys_analytics.reports.render import render
 from genesys_analytics.timeutil import UTC, Interval
+
+if TYPE_CHECKING:  # the reports and the API load for work, not for --help
+    from genesys_analytics.api.queries import Filters
+    from genesys_analytics.reports.details import Facts
+    from genesys_analytics.reports.model import VolumeReport
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -38,6 +35,8 @@ def local_date(value: str | None, time_zone: str) -> str | None:
     """A bare date means midnight in ``time_zone`` (an ISO datetime with its offset)."""
     if value is None or not _DATE.match(value.strip()) or time_zone.upper() == "UTC":
         return value
+    from genesys_analytics.api.aggregates import zone
+
     midnight = datetime.combine(date.fromisoformat(value.strip()), time(), tzinfo=zone(time_zone))
     return midnight.astimezone(UTC).isoformat()
 
@@ -56,6 +55,10 @@ def build_report(
     filters: Filters | None = None,
 ) -> tuple[VolumeReport, list[Facts] | None]:
     """The report asked for, plus the details facts when they were read (for a chart)."""
+    from genesys_analytics.reports.aggregates import aggregate_volume
+    from genesys_analytics.reports.compare import compare
+    from genesys_analytics.reports.details import collect_facts, group_details
+
     if source == "aggregates" and not compare_sources:
         return aggregate_volume(client, interval, by, time_zone, filters), None
     facts = collect_facts(
@@ -76,6 +79,9 @@ def chart_report(
     filters: Filters | None = None,
 ) -> tuple[VolumeReport, dict[str, float] | None]:
     """The day × channel report for ``--chart``, and distinct conversations per day."""
+    from genesys_analytics.reports.aggregates import aggregate_volume
+    from genesys_analytics.reports.details import group_details
+
     by = ("day", "mediaType")
     if facts is None:
         return aggregate_volume(client, interval, by, time_zone, filters), None
@@ -158,7 +164,12 @@ def volume(
     where aggregates rows carry offered, connected, handled, handleMs, avgHandleMs and
     --compare rows carry conversations, offered, connected, difference, plus "notes".
     """
+    from genesys_analytics.api.aggregates import zone
     from genesys_analytics.cli.progress import ChunkProgress  # rich loads for work, not --help
+    from genesys_analytics.reports.details import group_details
+    from genesys_analytics.reports.model import parse_by
+    from genesys_analytics.reports.queue_names import QueueNames
+    from genesys_analytics.reports.render import render
 
     by = parse_by(",".join(by_values))
     zone(time_zone)  # fail fast on an unknown zone

@@ -1,7 +1,7 @@
 """Extraction: datasets, planning, fetching and the one export engine, behind ``export()``.
 
-The names below load on first use, so that importing a submodule (the CLI's ``--help``
-reads the dataset names) does not load DuckDB with the sinks.
+The names below load on first use, so that importing a submodule does not load DuckDB
+with the sinks; the CLI's ``--help`` reads the dataset names from ``DATASET_NAMES``.
 """
 
 from __future__ import annotations
@@ -24,5 +24,18 @@ _LAZY = {
 
 __getattr__, __dir__ = lazy_names(globals(), _LAZY)
 
+#: Every dataset's name, in the order ``datasets.DATASETS`` declares them: what the CLI's
+#: ``--help`` lists without loading the datasets (their queries, schemas and SQL).
+DATASET_NAMES = (
+    "conversations",
+    "user-details",
+    "users",
+    "queues",
+    "queue-members",
+    "wrapup-codes",
+    "divisions",
+    "presence-definitions",
+)
 
-__all__ = ["DATASETS", "Dataset", "ExportResult", "export"]
+
+__all__ = ["DATASETS", "DATASET_NAMES", "Dataset", "ExportResult", "export"]
