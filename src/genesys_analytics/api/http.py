@@ -68,7 +68,9 @@ class Transport:
         self._urls: dict[str, httpx.URL] = {}
 
     def _sending(self, request: httpx.Request) -> None:
-        """Every request httpx sends, the token request too: what the run now waits for."""
+        """Every request httpx sends, the token request too: what the run now waits for, and
+        the moment the limiter logs (a thread may stall between ``acquire`` and here)."""
+        self.limiter.sent()
         url = request.url  # its parts, not ``copy_with``: that parses the URL again
         path = url.raw_path.split(b"?", 1)[0].decode("ascii")
         self.stats.sending(request.method, f"{url.scheme}://{url.netloc.decode('ascii')}{path}")

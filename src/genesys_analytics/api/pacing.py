@@ -4,13 +4,17 @@ The service allows ``allowed`` requests per window and says, on every response, 
 arrivals its current window has counted (``count``) and how many seconds remain until it
 resets (``reset``, whole seconds). Windows may be fixed to the clock, so the limiter never
 relies on knowing where one begins. It keeps a log of request **starts**, taken when a
-request really leaves (``start``), not when its slot was reserved: a start counts while
-the request is in flight and until a window plus a margin after it. Then:
+request is handed to the transport (``sent``, from the HTTP client's request hook), not
+when its slot was reserved nor when it was let through (``start``): a thread that stalls
+between the two (the GIL, a busy machine) would otherwise arrive later than logged. A
+request let through and not yet handed over counts as leaving at every moment until it
+is; a start counts until a window plus a margin after it. Then:
 
 * **window** — at most ``budget`` starts (``allowed`` minus 5 %, rounded down) lie in any
   span of ``window + margin`` seconds, ``window`` being the longest ``reset`` seen. The
-  margin absorbs the jitter between leaving and arriving, so however the service's
-  windows are aligned, none of them counts more than ``allowed`` of our requests.
+  margin absorbs the jitter between being handed over and arriving, so however the
+  service's windows are aligned, none of them counts more than ``allowed`` of our
+  requests.
 * **spacing** — slots are handed out ``span / budget`` apart (``reserve``), so threads do
   not burst into a window and wait out the rest of it. A thread that wakes late for its
   slot is checked against the log again as it leaves, and waits if the window is full.
@@ -26,7 +30,9 @@ Why requests bunched before (issue 14): the budget was refilled with ``count`` p
 requests in flight (most of which ``count`` already held); its window end was ``now +
 reset`` with ``reset`` rounded up to whole seconds, so a 1-second window always looked a
 full second away; a slot reserved ahead was sent whenever its thread woke, however late;
-and nothing held requests back before the first response.
+and nothing held requests back before the first response. Under CPU load a request could
+still reach the service more than the margin after its logged start (a thread stalled
+between ``start`` and the transport), hence the log of hand-overs.
 """
 
 from __future__ import annotations
@@ -89,7 +95,8 @@ def _header_number(headers: Mapping[str, str], name: str) -> float | None:
 
 
 class Limiter:
-    """Thread-safe pacing for one token. Call ``acquire()`` before and ``observe()`` after."""
+    """Thread-safe pacing for one token. Call ``acquire()`` before a request, ``sent()`` as it
+    is handed to the transport, and ``observe()`` after."""
 
     def __init__(
         self, clock: Clock | None = None, *, headroom: float = 0.05, margin: float = 0.05
@@ -100,9 +107,10 @@ class Limiter:
         self._lock = threading.Lock()
         self._allowed: int | None = None
         self._window: float | None = None  # longest reset seen ≈ window length
-        self._starts: list[float] = []  # our reserved starts, ascending (the window log)
+        self._starts: list[float] = []  # our requests' hand-overs, ascending (the window log)
         self._others: list[float] = []  # placeholder starts of arrivals we did not make
-        self._mine = threading.local()  # this thread's reserved start, until observed
+        self._mine = threading.local()  # this thread's request: ``at`` its logged start
+        self._pending = 0  # requests let through, not handed to the transport yet
         self._in_flight = 0
         self._answered = False  # a response came back (until then, one request at a time)
         self._probing = False  # the first request is out
@@ -122,32 +130,61 @@ class Limiter:
                     return None
                 self._probing = True
             elif self._allowed is not None:
-                at = self._window_slot(at)
+                at = self._window_slot(at, now)
                 self._next_at = at + self.spacing
             return at
 
     def start(self, *, force: bool = False) -> float | None:
-        """The request is about to be sent: log its start and return ``None``, or return the
-        time to wait until when the window log is full at this moment (a thread woke late,
-        or a placeholder arrived meanwhile). ``force`` logs it regardless."""
+        """Let this thread's request go: return ``None``, or the time to wait until when the
+        window log is full at this moment (a thread woke late, or a placeholder arrived
+        meanwhile). ``force`` lets it go regardless. Until ``sent()`` (or ``observe()``) it
+        counts as leaving now, whenever now is."""
         with self._lock:
             now = self._clock.monotonic()
             if not force and self._allowed is not None:
-                at = self._window_slot(max(now, self._paused_until))
+                at = self._window_slot(max(now, self._paused_until), now)
                 if at > now:
                     return at
             self._forget(now)
-            bisect.insort(self._starts, now)
-            self._mine.at = now
+            self._mine.at = None
+            self._mine.pending = now
+            self._pending += 1
             self._in_flight += 1
             return None
+
+    def sent(self) -> None:
+        """This thread's request is being handed to the transport: log its start now. A second
+        call (the token request went first, or a request sent again) moves it later."""
+        with self._lock:
+            now = self._clock.monotonic()
+            if self._take_pending() is None:
+                at = getattr(self._mine, "at", None)
+                if at is None:
+                    return  # no request of this thread was let through by this limiter
+                i = bisect.bisect_left(self._starts, at)
+                if i < len(self._starts) and self._starts[i] == at:  # not forgotten yet
+                    del self._starts[i]
+            bisect.insort(self._starts, now)
+            self._mine.at = now
+
+    def _take_pending(self) -> float | None:
+        """This thread's request let through and not yet handed over: when it was let go."""
+        let_go: float | None = getattr(self._mine, "pending", None)
+        if let_go is not None:
+            self._mine.pending = None
+            self._pending -= 1
+        return let_go
 
     def observe(self, headers: Mapping[str, str] | None, *, started: float | None = None) -> None:
         """Record a finished request (``headers`` is ``None`` when it failed without a response).
 
-        ``started``: the time ``reserve()`` gave it; by default this thread's last one.
+        ``started``: when it was handed over; by default this thread's logged start.
         """
         with self._lock:
+            let_go = self._take_pending()
+            if let_go is not None:  # never handed over (no hook): logged as let go
+                bisect.insort(self._starts, let_go)
+                self._mine.at = let_go
             if started is None:
                 started = getattr(self._mine, "at", None)
             self._mine.at = None
@@ -183,20 +220,22 @@ class Limiter:
             self._paused_until = max(self._paused_until, until)
             self._next_at = max(self._next_at, self._paused_until)
 
-    def _window_slot(self, at: float) -> float:
-        """The earliest time from ``at`` when fewer than ``budget`` starts lie in one span."""
+    def _window_slot(self, at: float, now: float) -> float:
+        """The earliest time from ``at`` when fewer than ``budget`` starts lie in one span
+        (requests not handed over yet taken as leaving ``now``: a lower bound)."""
         budget = self.budget or 1
         span = self.span
         while True:
-            held = self._held_after(at - span)
+            held = self._held_after(at - span, now)
             if len(held) < budget:
                 return at
             at = held[len(held) - budget] + span + _EPSILON  # that start has left the span
 
-    def _held_after(self, since: float) -> list[float]:
+    def _held_after(self, since: float, now: float) -> list[float]:
         starts = self._starts[bisect.bisect_right(self._starts, since) :]
         others = self._others[bisect.bisect_right(self._others, since) :]
-        return sorted(starts + others) if others else starts
+        pending = [now] * self._pending if now > since else []
+        return sorted(starts + others + pending) if others or pending else starts
 
     def _count_others(self, count: int, reset: float, now: float, started: float | None) -> None:
         """Hold placeholders for arrivals in the service's window that were not ours."""
@@ -260,7 +299,8 @@ class Limiter:
     def __repr__(self) -> str:
         return (
             f"Limiter(allowed={self._allowed}, window={self._window}, "
-            f"starts={len(self._starts)}, others={len(self._others)}, in_flight={self._in_flight})"
+            f"starts={len(self._starts)}, others={len(self._others)}, pending={self._pending}, "
+            f"in_flight={self._in_flight})"
         )
 
 
