@@ -4,8 +4,10 @@ nor the API client, the reports or the datasets (their queries, schemas and SQL)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,3 +84,42 @@ def test_unknown_package_attribute_is_an_attribute_error() -> None:
         _ = genesys_analytics.Clinet
     with pytest.raises(AttributeError):
         _ = genesys_analytics.emulator.run_emulater
+
+
+# An export whose service does not answer (port 9, one attempt): it loads the client,
+# httpx and the store, and ends with an error exit.
+EXPORT = """
+import atexit, gc, json, sys
+atexit.register(lambda: print(json.dumps({
+    "loaded": [m for m in ("httpx", "rich", "pygments") if m in sys.modules],
+    "frozen": gc.get_freeze_count() > 0,
+})))
+sys.argv = ["genesys-analytics", "export", "--start", "2024-05-01", "--end", "2024-05-02",
+            "--out", sys.argv[1]]
+from genesys_analytics.cli import main
+main()
+"""
+
+
+def test_a_run_without_a_display_loads_no_rich_and_skips_the_last_collections(
+    tmp_path: Path,
+) -> None:
+    env = {
+        **os.environ,
+        "GENESYS_CLIENT_ID": "id",
+        "GENESYS_CLIENT_SECRET": "secret",
+        "GENESYS_BASE_URL": "http://127.0.0.1:9",
+        "GENESYS_MAX_ATTEMPTS": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", EXPORT, str(tmp_path / "out.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode not in (0, 1), result.stderr  # the library's error, mapped
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    # httpx without its own command-line tool (rich, pygments); no progress display
+    assert report == {"loaded": ["httpx"], "frozen": True}

@@ -2,7 +2,7 @@
 
 Belongs to the CLI, never to the library: the exporter only calls ``planned``, ``page``
 and ``chunk_done`` (``extraction.engine.Progress``). Silent when stderr is not a terminal
-or with ``--quiet``.
+or with ``--quiet``, and then rich is not even loaded.
 
 Every refresh lays the fields out for the console's width: the bar goes first, then long
 words give way to abbreviations, then the fields take two lines; nothing collapses into
@@ -18,15 +18,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions
-from rich.live import Live
-from rich.text import Text
-
 from genesys_analytics.api.stats import Stats, StatsSnapshot
+
+if TYPE_CHECKING:  # rich loads with a display to draw, not for a run without one
+    from rich.console import Console, ConsoleOptions
+    from rich.live import Live
+    from rich.text import Text
 
 BAR_MIN, BAR_MAX = 10, 40
 QUIET_AFTER = 3.0  # seconds without a page before the display says what it waits for
@@ -131,6 +131,9 @@ class ChunkProgress:
         self._retry_at = 0.0
         self._live: Live | None = None
         if enabled:
+            from rich.console import Console
+            from rich.live import Live
+
             self._live = Live(
                 self,
                 console=console or Console(stderr=True),
@@ -182,6 +185,8 @@ class ChunkProgress:
             self._live.stop()  # draws the final state: no ETA, no note
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        from rich.text import Text
+
         stats = self._stats.snapshot() if self._stats is not None else StatsSnapshot(0, 0, 0, 0.0)
         with self._lock:
             note = self._note(stats)
@@ -270,6 +275,9 @@ def _lay_out(
 
     The first line reads "label ━━━━ fields": the bar takes the room left, if enough.
     """
+    from rich.cells import cell_len
+    from rich.text import Text
+
     for layout in LAYOUTS:
         first, *others = [_words(fields, names, layout.form) for names in layout.lines]
         label, rest = first[0], layout.sep.join(first[1:])
@@ -292,6 +300,8 @@ def _words(fields: dict[str, tuple[str, str, str]], names: Sequence[str], form: 
 
 def _label_line(label: str, rest: str, bar: int, fraction: float | None) -> Text:
     """The label in bold, the bar (``bar`` cells, none if 0), then the other fields."""
+    from rich.text import Text
+
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(label, style="bold")
     if bar:
