@@ -554,7 +554,7 @@ def test_batches_go_through_a_scratch_directory_beside_the_database(
     sink = open_sink(db, "duckdb")
     sink.write("conversations", [A])
     sink.checkpoint("conversations", "k1", {})
-    assert (scratch_path(db) / "batch.ndjson").is_file()
+    assert (scratch_path(db) / "batch-0.ndjson").is_file()
     sink.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.duckdb", "systmp"]
     assert list(systmp.iterdir()) == [], "nothing in the system temp folder to leak"

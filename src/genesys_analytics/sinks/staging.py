@@ -22,7 +22,7 @@ import duckdb
 
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.sinks.parts import Parts, parts_path
-from genesys_analytics.sinks.store import BATCH_FILE, CHUNKS_TABLE
+from genesys_analytics.sinks.store import BATCH_FILES, CHUNKS_TABLE
 
 
 def scratch_path(db: Path) -> Path:
@@ -35,7 +35,7 @@ def scratch_path(db: Path) -> Path:
 
 
 #: Names in a scratch directory that an export writes (anything else there is left alone).
-_SCRATCH = (BATCH_FILE,)
+_SCRATCH = BATCH_FILES
 _DUCKDB_TEMP = "duckdb_temp"
 
 

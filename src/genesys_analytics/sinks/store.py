@@ -20,6 +20,15 @@ Upserts tell *new* records from *updated* ones (an existing key whose ``raw`` ch
 :attr:`DuckDBStore.changes` counts both per dataset, so an incremental run can say what
 it changed. A rewritten record with the same content counts as neither.
 
+Every statement runs on a thread of its own (:mod:`genesys_analytics.sinks.worker`), in the
+order the calls came in: DuckDB releases the GIL, so it inserts one batch while the
+caller's thread gathers the next (two cores busy instead of one). :meth:`write` and
+:meth:`checkpoint` hand their work over and return (they wait only while a batch is
+already queued: the bound on batches in memory); :meth:`commit`, :meth:`done_chunks` and
+:attr:`changes` wait for what was handed over; :meth:`close` lets it finish (a second
+interrupt cuts it short), then rolls back what was not committed. A failed statement is
+raised by the next call.
+
 Transactions: rows written since the last checkpoint sit in one open transaction;
 :meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` (with its dataset
 in ``meta``) and commits, so
@@ -32,6 +41,7 @@ keeps the transaction bounded and still never records an incomplete chunk.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import shutil
 import tempfile
@@ -50,6 +60,7 @@ from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
 from genesys_analytics.sinks.views import create_views
+from genesys_analytics.sinks.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +71,14 @@ UNNAMED_CHECKPOINTS = "conversations"
 # comes first, so memory is bounded by the batch whatever the size of the export.
 BATCH_SIZE = 2000
 BATCH_BYTES = 8 << 20
-#: The NDJSON file a batch goes through, in the store's scratch directory.
-BATCH_FILE = "batch.ndjson"
+#: DuckDB folds its WAL into the file once the WAL holds this much (its default: 16MB). Each
+#: fold rewrites every table's last, partly filled row group, so folding after every commit
+#: (~40 MB of WAL per 10,000 conversations) costs a fifth of the store's CPU; this bounds
+#: the WAL a crash leaves to replay instead. :meth:`DuckDBStore.commit` folds it at the end.
+CHECKPOINT_THRESHOLD = "1GB"
+#: The NDJSON files batches go through, in the store's scratch directory: one being read by
+#: the worker, one queued, one just written (taken in turn).
+BATCH_FILES = tuple(f"batch-{i}.ndjson" for i in range(3))
 # DuckDB's memory cap and thread count while writing: config.StoreSettings, from
 # GENESYS_DUCKDB_MEMORY and GENESYS_DUCKDB_THREADS (readers, e.g. file sink commits, reset
 # the threads).
@@ -113,10 +130,10 @@ class DuckDBStore:
         self._lock = threading.RLock()
         self._pending: dict[str, dict[str, bytes]] = {name: {} for name in self._storages}
         self._pending_bytes = 0
+        self._batches = 0  # batch files written: which of BATCH_FILES is next
         self._uncommitted = 0
         self._in_txn = False
-        #: dataset → [new, updated] records written by this store object (see module doc)
-        self.changes: dict[str, list[int]] = {}
+        self._changes: dict[str, list[int]] = {}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         # After connecting: a scratch directory is only touched by the file's one writer.
@@ -131,6 +148,7 @@ class DuckDBStore:
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"SET memory_limit = '{self.settings.memory_limit}'")
         self.con.execute(f"SET threads = {self.settings.threads}")
+        self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
         for storage in storages:
             for table in self._tables[storage.dataset]:
                 self.con.execute(table_ddl(table))
@@ -139,6 +157,15 @@ class DuckDBStore:
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
         )
         create_views(self.con)  # report views: genesys_analytics.sinks.views
+        self._worker = Worker(depth=1)  # runs every statement from here on (module doc)
+        self._stop_worker = weakref.finalize(self, self._worker.stop, abort=True)
+
+    @property
+    def changes(self) -> dict[str, list[int]]:
+        """dataset → [new, updated] records written by this store object (see module doc)."""
+        if self.con is not None and not self._worker.failed:
+            self._worker.call(lambda: None)  # what was handed over is counted
+        return self._changes
 
     @property
     def tables(self) -> list[Table]:
@@ -171,51 +198,74 @@ class DuckDBStore:
     def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None:
         """Flush, record the chunk and commit: the chunk and its rows become durable together."""
         storage = self._storage(dataset)
+        text = orjson.dumps({**meta, "dataset": dataset}, default=_json_default).decode()
         with self._lock:
             self._flush()
-            self._begin()
-            if storage.snapshot:
-                self._swap(dataset)
-            self.con.execute(
-                f"INSERT OR REPLACE INTO {CHUNKS_TABLE} VALUES (?, ?, ?)",
-                [
-                    chunk_key,
-                    orjson.dumps({**meta, "dataset": dataset}, default=_json_default).decode(),
-                    _now(),
-                ],
-            )
-            self._commit()
+            self._worker.submit(functools.partial(self._record, storage, chunk_key, text))
 
     def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
         """The checkpoints of ``dataset``: chunk key → what was recorded with it."""
+        sql = f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}"
         with self._lock:
-            rows = self.con.execute(f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}").fetchall()
+            rows = self._worker.call(lambda: self.con.execute(sql).fetchall())
         return _of_dataset(rows, dataset)
 
     def commit(self) -> None:
         """Flush and commit everything written, then fold the WAL into the file."""
         with self._lock:
             self._flush()
-            self._commit()
-            self.con.execute("CHECKPOINT")
+            self._worker.call(self._commit_all)
 
     def close(self) -> None:
-        """Close; rows written after the last checkpoint/commit are rolled back."""
+        """Close once what was handed over has run; what was not committed is rolled back."""
         with self._lock:
             if self.con is None:
                 return
             for pending in self._pending.values():
                 pending.clear()
             self._pending_bytes = 0
-            if self._in_txn:
-                try:
-                    self.con.execute("ROLLBACK")
-                except duckdb.Error as exc:  # already aborted (e.g. by an interrupted query)
-                    log.debug("rollback on close: %s", exc)
-                self._in_txn = False
-            self.con.close()
-            self.con = None  # type: ignore[assignment]
-            self._cleanup()
+            try:
+                self._worker.stop()
+            except BaseException:  # interrupted again while waiting: cut it short
+                self._worker.stop(abort=True, interrupt=self.con.interrupt)
+                raise
+            finally:
+                self._stop_worker.detach()
+                self._close()
+
+    # -- on the worker thread -----------------------------------------------------------
+
+    def _record(self, storage: Storage, chunk_key: str, meta: str) -> None:
+        self._begin()
+        if storage.snapshot:
+            self._swap(storage.dataset)
+        self.con.execute(
+            f"INSERT OR REPLACE INTO {CHUNKS_TABLE} VALUES (?, ?, ?)", [chunk_key, meta, _now()]
+        )
+        self._commit()
+
+    def _commit_all(self) -> None:
+        self._commit()
+        self.con.execute("CHECKPOINT")
+
+    def _write_batch(self, storage: Storage, path: Path, count: int) -> None:
+        """Upsert one batch of NDJSON in the open transaction; commit every ``commit_every``."""
+        self._begin()
+        self._upsert(storage, str(path), count)
+        self._uncommitted += count
+        if self._uncommitted >= self.commit_every:
+            self._commit()
+
+    def _close(self) -> None:
+        if self._in_txn:
+            try:
+                self.con.execute("ROLLBACK")
+            except duckdb.Error as exc:  # already aborted (e.g. by an interrupted query)
+                log.debug("rollback on close: %s", exc)
+            self._in_txn = False
+        self.con.close()
+        self.con = None  # type: ignore[assignment]
+        self._cleanup()
 
     # -- internals ----------------------------------------------------------------------
 
@@ -237,22 +287,20 @@ class DuckDBStore:
         self._uncommitted = 0
 
     def _flush(self) -> None:
+        """Write the pending batches to files and hand them over to the worker."""
         for dataset, pending in self._pending.items():
             if not pending:
                 continue
-            count = len(pending)
-            path = self._tmpdir / BATCH_FILE
+            path = self._tmpdir / BATCH_FILES[self._batches % len(BATCH_FILES)]
+            self._batches += 1
             with path.open("wb") as f:
                 f.write(b"\n".join(pending.values()))
+            job = functools.partial(self._write_batch, self._storages[dataset], path, len(pending))
             pending.clear()
-            self._begin()
-            self._upsert(self._storages[dataset], str(path))
-            self._uncommitted += count
+            self._worker.submit(job)
         self._pending_bytes = 0
-        if self._uncommitted >= self.commit_every:
-            self._commit()
 
-    def _upsert(self, storage: Storage, path: str) -> None:
+    def _upsert(self, storage: Storage, path: str, total: int) -> None:
         tables = self._tables[storage.dataset]
         self.con.execute(storage.stage_sql(raw_only=self.raw_only), [path])
         if storage.child_stages and any(t.name not in storage.key_tables for t in tables):
@@ -271,18 +319,14 @@ class DuckDBStore:
         stored = f"{key} IN ({storage.batch_keys})"
         within, bounds = self._within(storage)
         keyed = [t.name for t in tables if t.name in storage.key_tables]
+        # Keys first: reading ``raw`` costs what the range holds, and a first run finds none.
         held = " UNION ALL ".join(
-            f"SELECT {key} AS k, raw FROM {name} WHERE {stored}{within}" for name in keyed
+            f"SELECT {key} AS k FROM {name} WHERE {stored}{within}" for name in keyed
         )
-        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
-        found = self.con.execute(
-            f"SELECT (SELECT count(*) FROM _batch), count(*), "
-            "count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
-            f"FROM ({held}) h JOIN ({batch}) b USING (k)",
-            bounds * len(keyed),
-        ).fetchone()
-        total, existing, updated = found if found else (0, 0, 0)
-        counts = self.changes.setdefault(storage.dataset, [0, 0])
+        found = self.con.execute(f"SELECT count(*) FROM ({held})", bounds * len(keyed)).fetchone()
+        existing = found[0] if found else 0
+        updated = self._updated(storage, keyed, stored + within, bounds) if existing else 0
+        counts = self._changes.setdefault(storage.dataset, [0, 0])
         counts[0] += total - existing
         counts[1] += updated
         if existing:
@@ -293,6 +337,19 @@ class DuckDBStore:
                     self.con.execute(f"DELETE FROM {table.name} WHERE {stored}")
         for table in tables:
             self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+
+    def _updated(self, storage: Storage, keyed: list[str], where: str, bounds: list[Any]) -> int:
+        """How many of the batch's records differ from their stored copy (by ``raw``)."""
+        held = " UNION ALL ".join(
+            f"SELECT {storage.key_column} AS k, raw FROM {name} WHERE {where}" for name in keyed
+        )
+        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
+        row = self.con.execute(
+            "SELECT count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
+            f"FROM ({held}) h JOIN ({batch}) b USING (k)",
+            bounds * len(keyed),
+        ).fetchone()
+        return row[0] if row else 0
 
     def _within(self, storage: Storage) -> tuple[str, list[Any]]:
         """A filter that limits the lookup of stored keys to the batch's ``start`` range.
@@ -317,10 +374,14 @@ class DuckDBStore:
     def begin_snapshot(self, dataset: str) -> None:
         """Start reading ``dataset`` afresh: what an earlier, failed read staged is dropped."""
         storage = self._storage(dataset)
-        with self._lock:
-            self._pending[dataset].clear()
+
+        def drop() -> None:
             for table in self._tables[dataset]:
                 self.con.execute(f"DROP TABLE IF EXISTS {_staged(table)}")
+
+        with self._lock:
+            self._pending[dataset].clear()
+            self._worker.call(drop)
         if not storage.snapshot:
             raise ValueError(f"the {dataset} dataset is not a snapshot")
 
@@ -379,7 +440,8 @@ def _of_dataset(rows: list[tuple[Any, Any]], dataset: str) -> dict[str, dict[str
 
 
 def _clear_scratch(directory: Path) -> None:
-    (directory / BATCH_FILE).unlink(missing_ok=True)
+    for name in BATCH_FILES:
+        (directory / name).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         directory.rmdir()
 

@@ -1,0 +1,94 @@
+"""One thread that runs a store's DuckDB statements, in order, beside the thread that feeds it.
+
+DuckDB releases the GIL while it runs a statement, so while this thread inserts and
+commits one batch, the caller's thread flattens the next (two cores busy instead of
+one). :meth:`Worker.submit` queues a job and returns at once (it blocks only while
+``depth`` jobs already wait: the caller's back-pressure, and the bound on batches held
+in memory); :meth:`Worker.call` waits for a job's result. A job that raises stops the
+worker: every later job is skipped, and the error is raised to the caller at its next
+``submit`` or ``call``.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class _Job:
+    run: Callable[[], Any]
+    done: threading.Event | None = None
+    result: list[Any] = field(default_factory=list)
+
+
+class Worker:
+    """Jobs run one after another on a thread of their own (see the module doc)."""
+
+    def __init__(self, *, depth: int = 2, name: str = "duckdb-writer") -> None:
+        self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._skip = False  # set by stop(abort=True): queued jobs are dropped
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, run: Callable[[], Any]) -> None:
+        """Queue ``run`` after what is queued; raise the error a job met, if any."""
+        self.check()
+        self._jobs.put(_Job(run))
+
+    def call(self, run: Callable[[], T]) -> T:
+        """Run ``run`` after what is queued and return its result (or raise its error)."""
+        self.check()
+        job = _Job(run, threading.Event())
+        self._jobs.put(job)
+        assert job.done is not None
+        job.done.wait()
+        self.check()
+        if not job.result:
+            raise RuntimeError("the store is closing: nothing more runs")
+        result: T = job.result[0]
+        return result
+
+    def check(self) -> None:
+        """Raise the error a job met (every time: the store behind it is in doubt)."""
+        if self._error is not None:
+            raise self._error
+
+    @property
+    def failed(self) -> bool:
+        return self._error is not None
+
+    def stop(self, *, abort: bool = False, interrupt: Callable[[], Any] | None = None) -> None:
+        """End the thread: after the queued jobs, or (``abort``) dropping them and calling
+        ``interrupt`` to cut a running one short."""
+        if abort:
+            self._skip = True
+            if interrupt is not None:
+                interrupt()
+        if self._thread.is_alive():
+            self._jobs.put(None)
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                if self._error is None and not self._skip:
+                    job.result.append(job.run())
+            except BaseException as exc:  # raised to the caller by check()
+                self._error = exc
+            finally:
+                if job.done is not None:
+                    job.done.set()
+                del job  # nothing of the store held while waiting: it can be collected
+
+
+__all__ = ["Worker"]

@@ -1,0 +1,81 @@
+"""The thread that runs a store's DuckDB statements (sinks/worker.py)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from genesys_analytics.sinks.store import DuckDBStore
+from genesys_analytics.sinks.worker import Worker
+from tests.sinks.test_files import conv
+
+
+def test_jobs_run_in_order_and_stop_lets_the_queued_ones_finish() -> None:
+    worker = Worker(depth=1)
+    ran: list[int] = []
+    for i in range(5):
+        worker.submit(lambda i=i: ran.append(i))
+    assert worker.call(lambda: len(ran)) == 5
+    worker.submit(lambda: ran.append(5))
+    worker.stop()
+    assert ran == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_failed_job_is_raised_by_the_next_call_and_later_jobs_are_skipped() -> None:
+    worker = Worker()
+    ran: list[str] = []
+
+    def fail() -> None:
+        raise ValueError("no such table")
+
+    worker.submit(fail)
+    with pytest.raises(ValueError, match="no such table"):
+        worker.call(lambda: ran.append("after"))
+    with pytest.raises(ValueError):
+        worker.submit(lambda: ran.append("later"))
+    worker.stop()
+    assert ran == []
+
+
+def test_abort_drops_queued_jobs_and_interrupts_the_running_one() -> None:
+    worker = Worker(depth=4)
+    started, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def slow() -> None:
+        started.set()
+        release.wait(timeout=30)
+        ran.append("slow")
+
+    worker.submit(slow)
+    worker.submit(lambda: ran.append("queued"))
+    assert started.wait(timeout=30)
+    worker.stop(abort=True, interrupt=release.set)
+    assert ran == ["slow"]  # cut short (here: let go), and what was queued never ran
+
+
+def test_a_batch_that_fails_on_the_writer_thread_is_raised_by_the_next_call(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "s.duckdb"
+    store = DuckDBStore(db, batch_size=1)
+    day = "2024-05-01T10:00:00.000Z"
+    store.write("conversations", [conv("a", day)])
+    store.checkpoint("conversations", "k1", {})
+
+    def full(*_: Any) -> None:
+        raise duckdb.IOException("No space left on device")
+
+    store._upsert = full  # type: ignore[method-assign]
+    store.write("conversations", [conv("b", day)])  # handed over: returns at once
+    with pytest.raises(duckdb.IOException, match="No space left"):
+        store.checkpoint("conversations", "k2", {})  # raises, or queues behind the failure
+        store.done_chunks("conversations")  # waits for what was handed over
+    store.close()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT conversation_id FROM conversations").fetchall() == [("a",)]
+        assert con.execute("SELECT chunk_key FROM _export_chunks").fetchall() == [("k1",)]
