@@ -52,6 +52,7 @@ def odd_conversation() -> dict[str, Any]:
     customer["participantName"] = 'Ada "the" Customer, Esq.\r\n'
     customer["attributes"] = {"note": "a,b", "quote": '"', "empty": "", "é": "ü\t"}
     customer["purpose"] = ""
+    customer["userId"] = "#1"
     customer["sessions"][0]["segments"][0]["segmentStart"] = "2024-05-01T23:58:00.5Z"
     customer["sessions"][0]["segments"][0]["segmentEnd"] = "0999-01-01T00:00:00.000001Z"
     conv["divisionIds"] = ["", "d,2"]
@@ -71,12 +72,14 @@ def test_csv_of_conversations_is_byte_for_byte_duckdbs(tmp_path: Path) -> None:
 
 #: Python's datetimes, from 0001-01-01 to 9999-12-31, in microseconds since the epoch.
 instants = st.integers(-62_135_596_800_000_000, 253_402_300_799_999_999)
+#: Any text Arrow holds (no lone surrogates) but NUL, which DuckDB's strings refuse.
+any_text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"))
 
 
 @settings(max_examples=100, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.none() | st.text(st.characters(exclude_characters="\x00")), instants),
+        st.tuples(st.none() | any_text, instants),
         min_size=1,
     )
 )

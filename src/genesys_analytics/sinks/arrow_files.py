@@ -23,10 +23,10 @@ if TYPE_CHECKING:
 
 #: Hive's name for the partition of NULL values, as DuckDB writes it.
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
-#: What makes DuckDB quote a string in CSV (besides being empty).
-_QUOTED = r'[",\n\r]'
-#: A UTC timestamp as Arrow writes it, from the fraction's trailing zeros on.
-_TIMESTAMP_TAIL = r"\.?0*Z$"
+#: What makes DuckDB quote a string in CSV (besides being empty): a quote, the delimiter,
+#: a line break, the comment character.
+_SPECIAL = (b'"', b",", b"\n", b"\r", b"#")
+_QUOTED = r'[",\n\r#]'
 
 
 def csv_rows(table: pa.Table, out: BinaryIO) -> None:
@@ -55,8 +55,11 @@ def _csv_field(values: pa.Array) -> pa.Array:
         values, kind = pc.binary_join(values, ","), pa.string()
     if pa.types.is_string(kind):
         text = _quoted(values)
-    elif pa.types.is_timestamp(kind) and str(kind.tz) == "UTC":
-        text = pc.replace_substring_regex(values.cast(pa.string()), _TIMESTAMP_TAIL, "+00")
+    elif pa.types.is_timestamp(kind) and kind.unit == "us" and str(kind.tz) == "UTC":
+        # as naive UTC, ``YYYY-MM-DD HH:MM:SS.ffffff`` (ten times faster than with a zone)
+        text = values.cast(pa.timestamp("us")).cast(pa.string())
+        text = pc.ascii_rtrim(pc.ascii_rtrim(text, "0"), ".")
+        text = pc.binary_join_element_wise(text, "+00", "")
     elif pa.types.is_integer(kind) or pa.types.is_boolean(kind) or pa.types.is_date32(kind):
         text = values.cast(pa.string())
     else:
@@ -67,7 +70,11 @@ def _csv_field(values: pa.Array) -> pa.Array:
 def _quoted(values: pa.Array) -> pa.Array:
     import pyarrow.compute as pc
 
-    needed = pc.or_(pc.equal(values, ""), pc.match_substring_regex(values, _QUOTED))
+    needed = pc.equal(values, "")
+    data = values.buffers()[2]
+    text = b"" if data is None else data.to_pybytes()  # what every value is cut from
+    if any(c in text for c in _SPECIAL):  # then look value by value
+        needed = pc.or_(needed, pc.match_substring_regex(values, _QUOTED))
     if not pc.any(needed).as_py():
         return values
     doubled = pc.replace_substring(values, '"', '""')
