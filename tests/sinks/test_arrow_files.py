@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from genesys_analytics.sinks.arrow_files import NULL_PARTITION, csv_rows, write_parquet
 from genesys_analytics.sinks.columns import arrow_schema, conversation_tables
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
-from genesys_analytics.sinks.schema import SCHEMA
+from genesys_analytics.sinks.schema import SCHEMA, Column, Table
 from genesys_analytics.sinks.tables import PartWriter, csv_columns
 from tests.sinks.test_reference import conversation
 
@@ -152,12 +152,13 @@ def test_parquet_parts_read_back_as_duckdb_wrote_them(tmp_path: Path) -> None:
 
 
 def test_parquet_rows_without_a_partition_value_go_to_hives_default(tmp_path: Path) -> None:
-    table = pa.table({"x": [1, 2], "d": pa.array([date(2024, 5, 1), None], pa.date32())})
-    write_parquet(table, tmp_path, "d", table.column("d"), frozenset())
+    table = pa.table({"x": ["1", "2"], "d": pa.array([date(2024, 5, 1), None], pa.date32())})
+    schema = Table("t", (Column("x", "VARCHAR"), Column("d", "DATE")), ("x",))
+    write_parquet(table, schema, tmp_path, "d", table.column("d"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d=2024-05-01", f"d={NULL_PARTITION}"]
     with duckdb.connect() as con:
         got = con.execute(
             f"SELECT x, d FROM read_parquet('{tmp_path}/*/*.parquet', hive_partitioning = true) "
             "ORDER BY x"
         ).fetchall()
-    assert got == [(1, date(2024, 5, 1)), (2, None)]
+    assert got == [("1", date(2024, 5, 1)), ("2", None)]

@@ -112,11 +112,11 @@ def _divisions(ids: pa.ListArray) -> pa.Array | None:
     items = ids.flatten()
     if items.null_count:
         return None
-    if len(items):
+    lengths = pc.list_value_length(ids).fill_null(0)
+    if len(items) and pc.max(lengths).as_py() > 1:  # one id each (the usual) cannot repeat
         pairs = pa.table({"o": pc.list_parent_indices(ids), "v": items})
         if pairs.group_by(["o", "v"], use_threads=False).aggregate([]).num_rows != len(items):
             return None
-    lengths = pc.list_value_length(ids).fill_null(0)
     offsets = pa.concat_arrays(
         [pa.array([0], pa.int32()), pc.cumulative_sum(lengths).cast(pa.int32())]
     )

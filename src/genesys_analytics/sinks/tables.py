@@ -197,9 +197,7 @@ class PartWriter:
                 key = storage.key_column
                 at = pc.index_in(rows.column(key), value_set=first.column(key))
                 values = first.column(by).take(at)
-            json = frozenset(c.name for c in table.columns if c.sql_type == "JSON")
-            target = directory / table.name / str(index)
-            write_parquet(rows, target, by, values, json)
+            write_parquet(rows, table, directory / table.name / str(index), by, values)
         return {name: table.num_rows for name, table in arrow.items()}
 
     def _staged(
