@@ -47,8 +47,9 @@ PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
 #: a day of 15,000 conversations: 1,000 peaks at 210 MB RSS but pays per-statement
 #: overhead; 5,000 peaks at 250 MB; 2,500 at 236 MB, about as fast as 5,000.
 PIECE = 2500
-#: At most this many conversations at a time, flattened in Python (their dicts weigh more
-#: than DuckDB's tables): 2,500 peaked at 348 MB RSS on the day above, 1,000 at 272 MB.
+#: At most this many conversations at a time, flattened by Arrow (:mod:`.ndjson`). When they
+#: were flattened from dicts, 2,500 peaked at 348 MB RSS on the day above, 1,000 at 272 MB;
+#: from JSON lines, 1,000, 2,500 and 5,000 cost about the same CPU.
 ARROW_PIECE = 1000
 #: DuckDB's cap while flattening a piece, far above what one uses (the in-memory tables of a
 #: piece cannot spill: 2,000 records ran out of memory at 64 MB).
