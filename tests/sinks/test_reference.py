@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from genesys_analytics.sinks.columns import TABLES, arrow_schema, conversation_tables
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+from genesys_analytics.sinks.ndjson import conversation_tables_json, read_tables
 from genesys_analytics.sinks.schema import SCHEMA
 from tests.sinks.reference import Rows, flatten, flatten_many, parse_ts
 
@@ -273,14 +274,18 @@ def test_flatten_never_raises_on_odd_shapes(shape: Any) -> None:
 
 
 def assert_columns_match_the_reference(convs: list[dict[str, Any]]) -> None:
-    """The columnar flatten (sinks/columns.py) gives exactly the reference's rows, in order."""
-    tables = conversation_tables(convs)
-    assert tuple(tables) == TABLES
+    """The columnar flatten (sinks/columns.py), from dicts and from JSON lines
+    (sinks/ndjson.py), gives exactly the reference's rows, in order."""
     expected = flatten_many(convs)
-    for name, table in tables.items():
-        assert table.schema == arrow_schema(SCHEMA[name]), name
-        got = [tuple(r.values()) for r in table.to_pylist()]
-        assert got == expected.table(name), name
+    for tables in (
+        conversation_tables(convs),
+        conversation_tables_json([orjson.dumps(c) for c in convs]),
+    ):
+        assert tuple(tables) == TABLES
+        for name, table in tables.items():
+            assert table.schema == arrow_schema(SCHEMA[name]), name
+            got = [tuple(r.values()) for r in table.to_pylist()]
+            assert got == expected.table(name), name
 
 
 def test_columns_match_the_reference() -> None:
@@ -311,6 +316,49 @@ def test_columns_null_what_bigint_cannot_hold() -> None:
     conv["participants"][0]["sessions"][0]["metrics"] = [{"value": v} for v in values]
     got = conversation_tables([conv])["session_metrics"].column("value").to_pylist()
     assert got == [None, None, None, 2**62]
+    lines = [orjson.dumps(conv)]
+    got = conversation_tables_json(lines)["session_metrics"].column("value").to_pylist()
+    assert got == [None, None, None, 2**62]
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"participants": [None]},  # a null participant: not counted
+        {"divisionIds": ["d", None]},  # a null division id: skipped
+        {"divisionIds": ["d", "e", "d"]},  # a repeated one: kept once
+        {"conversationStart": 5},  # a number where a string belongs: Arrow refuses
+    ],
+)
+def test_json_lines_arrow_would_type_loosely_are_flattened_from_dicts(odd: dict[str, Any]) -> None:
+    convs = [well_formed(), {**well_formed(), "conversationId": "c-odd", **odd}]
+    assert read_tables([orjson.dumps(c) for c in convs]) is None
+    assert_columns_match_the_reference(convs)
+
+
+def well_formed() -> dict[str, Any]:
+    """:func:`conversation` with its division ids each once: what Arrow reads exactly."""
+    conv = conversation()
+    conv["divisionIds"] = ["div-1", "div-2"]
+    return conv
+
+
+@pytest.mark.parametrize("value", [2.5, 3.5, -0.5, 0, -(2**53) + 1, 2**53 - 1, 1e-300])
+def test_well_formed_json_lines_are_read_by_arrow_as_the_reference_reads_them(
+    value: float,
+) -> None:
+    conv, ongoing, bare = well_formed(), well_formed(), {"conversationId": "c-bare"}
+    conv["participants"][0]["sessions"][0]["metrics"][1]["value"] = value
+    ongoing["conversationId"] = "c-ongoing"
+    del ongoing["conversationEnd"], ongoing["participants"][0]["attributes"]
+    ongoing["conversationStart"] = "2024-05-01T23:58:00+02:00"  # parsed in Python
+    convs = [conv, ongoing, bare]
+    tables = read_tables([orjson.dumps(c) for c in convs])
+    assert tables is not None
+    expected = flatten_many(convs)
+    for name, table in tables.items():
+        assert [tuple(r.values()) for r in table.to_pylist()] == expected.table(name), name
+    assert expected.participants[0][-1] == '{"accountId":"A-17","vip":"true"}'
 
 
 timestamp_like = st.builds(
@@ -331,5 +379,7 @@ timestamp_like = st.builds(
 @given(stamps=st.lists(timestamp_like | st.text(max_size=8), min_size=1, max_size=4))
 def test_timestamps_parse_as_the_reference_does(stamps: list[str]) -> None:
     convs = [{"conversationId": "t", "conversationStart": s} for s in stamps]
-    starts = conversation_tables(convs)["conversations"].column("conversation_start")
-    assert starts.to_pylist() == [parse_ts(s) for s in stamps]
+    lines = [orjson.dumps(c) for c in convs]
+    for tables in (conversation_tables(convs), conversation_tables_json(lines)):
+        starts = tables["conversations"].column("conversation_start")
+        assert starts.to_pylist() == [parse_ts(s) for s in stamps]

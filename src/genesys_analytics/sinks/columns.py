@@ -98,7 +98,27 @@ def conversation_tables(records: Iterable[Mapping[str, Any]]) -> dict[str, pa.Ta
 
     convs = records if isinstance(records, list) else list(records)
     raws = [orjson.dumps(c) for c in convs]
-    columns = _Cut(convs, _nested(convs, raws)).columns(pa.array(raws, pa.string()))
+    divisions = pa.array([_divisions(c.get("divisionIds")) for c in convs], pa.list_(pa.string()))
+    return cut_tables(
+        _nested(convs, raws), pa.array(raws, pa.string()), divisions, _attributes(convs), convs
+    )
+
+
+def cut_tables(
+    nested: pa.StructArray,
+    raw: pa.Array,
+    divisions: pa.Array,
+    attributes: pa.Array,
+    convs: list[Mapping[str, Any]] | None = None,
+) -> dict[str, pa.Table]:
+    """The tables from a batch as one nested array of :func:`nested_type` (see the module
+    doc), with what Arrow does not cut: each record as JSON (``raw``), its division ids
+    (each once, in order) and each participant object's ``attributes`` as JSON. ``convs``,
+    the records as dicts, is needed only when a list of participants holds something other
+    than an object (it is not counted)."""
+    import pyarrow as pa
+
+    columns = _Cut(convs, nested).columns(raw, divisions, attributes)
     return {
         name: pa.Table.from_arrays(columns[name], schema=arrow_schema(SCHEMA[name]))
         for name in TABLES
@@ -106,7 +126,7 @@ def conversation_tables(records: Iterable[Mapping[str, Any]]) -> dict[str, pa.Ta
 
 
 @cache
-def _nested_type(value: str) -> pa.DataType:
+def nested_type(value: str) -> pa.DataType:
     """The parts of a conversation the tables use, every leaf a string but ``value``."""
     import pyarrow as pa
 
@@ -147,10 +167,10 @@ def _nested(convs: list[Mapping[str, Any]], raws: list[bytes]) -> pa.StructArray
 
     if not any(b in raw for raw in raws for b in _BOOLEAN_VALUES):
         try:
-            return pa.array(convs, _nested_type("DOUBLE"))
+            return pa.array(convs, nested_type("DOUBLE"))
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
             pass  # some field holds a type its column does not take
-    return pa.array([_clean(c) for c in convs], _nested_type("BIGINT"))
+    return pa.array([_clean(c) for c in convs], nested_type("BIGINT"))
 
 
 def _s(value: Any) -> str | None:
@@ -202,15 +222,17 @@ def _clean_session(s: dict[str, Any]) -> dict[str, Any]:
 class _Cut:
     """The tables' columns, cut from the nested array of a batch with vector operations."""
 
-    def __init__(self, convs: list[Mapping[str, Any]], nested: pa.StructArray) -> None:
+    def __init__(self, convs: list[Mapping[str, Any]] | None, nested: pa.StructArray) -> None:
         self.convs = convs
         self.nested = nested
 
-    def columns(self, raw: pa.Array) -> dict[str, list[pa.Array]]:
+    def columns(
+        self, raw: pa.Array, divisions: pa.Array, attributes: pa.Array
+    ) -> dict[str, list[pa.Array]]:
         import pyarrow as pa
 
         convs, nested = self.convs, self.nested
-        n = len(convs)
+        n = len(nested)
         cid = nested.field("conversationId")
         starts = _timestamps(nested.field("conversationStart"))
         ends = _timestamps(nested.field("conversationEnd"))
@@ -218,6 +240,8 @@ class _Cut:
         plist = nested.field("participants")
         parts, p_conv = _children(plist)
         if len(parts) != len(plist.flatten()):  # something else in a list: not counted
+            if convs is None:
+                raise ValueError("a list of participants holds a null: pass the records")
             counts = pa.array(
                 [sum(type(p) is dict for p in _list(c.get("participants"))) for c in convs],
                 pa.int32(),
@@ -231,7 +255,7 @@ class _Cut:
             parts.field("purpose"),
             parts.field("userId"),
             parts.field("participantName"),
-            _attributes(convs),
+            attributes,
         ]
         sess, s_part = _children(parts.field("sessions"))
         s_conv = p_conv.take(s_part)
@@ -274,7 +298,7 @@ class _Cut:
             ends.is_null(),
             nested.field("originatingDirection"),
             _distinct_sorted(n, s_conv, sess.field("mediaType")),
-            pa.array([_divisions(c.get("divisionIds")) for c in convs], pa.list_(pa.string())),
+            divisions,
             _distinct_sorted(n, g_conv, segs.field("queueId")),
             counts,
             _duration_ms(starts, ends),
@@ -400,4 +424,12 @@ def _duration_ms(starts: pa.Array, ends: pa.Array) -> pa.Array:
     return millis.cast(pa.int64())
 
 
-__all__ = ["TABLES", "arrow_schema", "arrow_type", "conversation_tables", "parse_ts"]
+__all__ = [
+    "TABLES",
+    "arrow_schema",
+    "arrow_type",
+    "conversation_tables",
+    "cut_tables",
+    "nested_type",
+    "parse_ts",
+]

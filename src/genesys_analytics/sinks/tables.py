@@ -13,11 +13,13 @@ Per format, the tables of a dataset are those of the DuckDB store (:mod:`sinks.s
   conversation's ``conversation_date``, so every table of a day sits in that day's
   partitions. A dimension list's table is one unpartitioned file.
 
-CSV and Parquet parts are written by an in-memory DuckDB, a piece of a chunk at a time
-(no staging database): conversations flattened in Python and Arrow
-(:func:`~genesys_analytics.sinks.columns.conversation_tables`, about twice as fast as
-DuckDB parsing the JSON), the other datasets by the store's own SQL. The output is then
-assembled in chunk order: JSON Lines and CSV parts concatenated (a CSV header once),
+CSV and Parquet parts are written a piece of a chunk at a time. Conversations go through
+Arrow alone: the spooled JSON lines are read by Arrow's JSON reader
+(:func:`~genesys_analytics.sinks.ndjson.conversation_tables_json`) and the tables written by
+:mod:`~genesys_analytics.sinks.arrow_files` (CSV byte for byte as DuckDB's COPY writes it;
+Parquet partitioned as DuckDB's ``PARTITION_BY`` lays it out). The other datasets are
+flattened by the store's own SQL in an in-memory DuckDB, which copies them out. The output
+is then assembled in chunk order: JSON Lines and CSV parts concatenated (a CSV header once),
 Parquet part files linked into place as ``data_<n>.parquet``.
 """
 
@@ -30,11 +32,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import duckdb
-import orjson
 
-from genesys_analytics.sinks.columns import conversation_tables
+from genesys_analytics.sinks.arrow_files import csv_rows, write_parquet
+from genesys_analytics.sinks.ndjson import conversation_tables_json
 from genesys_analytics.sinks.parts import PartChunk
-from genesys_analytics.sinks.schema import SCHEMA, Storage, Table
+from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.store import table_ddl
 
 NDJSON = "part.ndjson"
@@ -45,8 +47,9 @@ PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
 #: a day of 15,000 conversations: 1,000 peaks at 210 MB RSS but pays per-statement
 #: overhead; 5,000 peaks at 250 MB; 2,500 at 236 MB, about as fast as 5,000.
 PIECE = 2500
-#: At most this many conversations at a time, flattened in Python (their dicts weigh more
-#: than DuckDB's tables): 2,500 peaked at 348 MB RSS on the day above, 1,000 at 272 MB.
+#: At most this many conversations at a time, flattened by Arrow (:mod:`.ndjson`). When they
+#: were flattened from dicts, 2,500 peaked at 348 MB RSS on the day above, 1,000 at 272 MB;
+#: from JSON lines, 1,000, 2,500 and 5,000 cost about the same CPU.
 ARROW_PIECE = 1000
 #: DuckDB's cap while flattening a piece, far above what one uses (the in-memory tables of a
 #: piece cannot spill: 2,000 records ran out of memory at 64 MB).
@@ -153,11 +156,10 @@ class PartWriter:
         self, storage: Storage, piece: list[bytes], directory: Path, index: int
     ) -> dict[str, int]:
         """One piece: its rows of each table, appended to each table's part."""
-        con = self._connection()
         if storage.dataset == CONVERSATIONS:
-            rows = self._arrow(con, piece)
-        else:
-            rows = self._staged(con, storage, piece, directory)
+            return self._arrow(storage, piece, directory, index)
+        con = self._connection()
+        rows = self._staged(con, storage, piece, directory)
         for table in storage.tables:
             if self.fmt == "csv":
                 target = directory / f"{table.name}.csv"
@@ -173,20 +175,30 @@ class PartWriter:
                 self._parquet(con, storage, table, part)
         return rows
 
-    def _arrow(self, con: duckdb.DuckDBPyConnection, piece: list[bytes]) -> dict[str, int]:
-        """Conversations: flattened in Python and Arrow (:mod:`.columns`), each table then
-        seen by DuckDB as a view of its Arrow table under the table's name (JSON columns,
-        text in Arrow, typed JSON again, as the store has them)."""
-        arrow = conversation_tables([orjson.loads(record) for record in piece])
-        for name, table in arrow.items():
-            con.register(f"_arrow_{name}", table)
-            if name not in self._created:
-                columns = ", ".join(
-                    f"{c.name}::JSON AS {c.name}" if c.sql_type == "JSON" else c.name
-                    for c in SCHEMA[name].columns
-                )
-                con.execute(f"CREATE TEMP VIEW {name} AS SELECT {columns} FROM _arrow_{name}")
-                self._created.add(name)
+    def _arrow(
+        self, storage: Storage, piece: list[bytes], directory: Path, index: int
+    ) -> dict[str, int]:
+        """Conversations: flattened by Arrow (:mod:`.ndjson`), written from Arrow
+        (:mod:`.arrow_files`)."""
+        import pyarrow.compute as pc
+
+        arrow = conversation_tables_json(piece)
+        first = arrow[storage.tables[0].name]
+        for table in storage.tables:
+            rows = arrow[table.name]
+            if self.fmt == "csv":
+                with (directory / f"{table.name}.csv").open("ab") as out:
+                    csv_rows(rows.drop_columns(["raw"]) if "raw" in table.names else rows, out)
+                continue
+            by = date_column(table) or date_column(storage.tables[0])
+            values = None
+            if by is not None and by in table.names:
+                values = rows.column(by)
+            elif by is not None:  # a child table: the date of its record's row
+                key = storage.key_column
+                at = pc.index_in(rows.column(key), value_set=first.column(key))
+                values = first.column(by).take(at)
+            write_parquet(rows, table, directory / table.name / str(index), by, values)
         return {name: table.num_rows for name, table in arrow.items()}
 
     def _staged(
