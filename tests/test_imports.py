@@ -14,6 +14,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
+
 PACKAGE = "genesys_analytics"
 
 
@@ -66,6 +68,7 @@ def test_discovery_finds_every_layer() -> None:
     assert "genesys_analytics.__main__" not in names
 
 
+@pytest.mark.timeout(300)  # one interpreter per module: ~150 starts, slow on a busy machine
 def test_every_module_imports_alone() -> None:
     names = discover()
     with ThreadPoolExecutor(max_workers=4) as pool:
