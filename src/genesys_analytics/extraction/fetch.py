@@ -96,12 +96,12 @@ def trim(records: Iterable[Record], timestamp: str, interval: Interval) -> list[
     kept = []
     for record in records:
         start = record.get(timestamp)
-        if start and lo <= _canonical(start) < hi:
+        if start and lo <= canonical(start) < hi:
             kept.append(record)
     return kept
 
 
-def _canonical(stamp: str) -> str:
+def canonical(stamp: str) -> str:
     """An API timestamp as ``YYYY-MM-DDTHH:MM:SS.mmmZ``, whose text orders like time."""
     return stamp if len(stamp) == 24 and stamp.endswith("Z") else fmt(parse_instant(stamp))
 
@@ -217,7 +217,7 @@ def fetch_job_chunk(
             for record in records:
                 stamp = record.get(source.timestamp)
                 if isinstance(stamp, str) and stamp and ordered:
-                    stamp = _canonical(stamp)
+                    stamp = canonical(stamp)
                     if stamp < latest:
                         ordered = False
                         log.info("%s: job results out of order; checkpointed whole", chunk.key)
@@ -261,6 +261,7 @@ __all__ = [
     "ChunkMoving",
     "ExportClient",
     "Sealed",
+    "canonical",
     "fetch_job_chunk",
     "fetch_query_chunk",
     "fetch_snapshot",
