@@ -458,7 +458,9 @@ class LongJobClient(JobClient):
         for d in range(self.days):
             for first in range(0, self.per_day, self.page):
                 number += 1
-                starts = [DAY + timedelta(days=d, seconds=i) for i in range(first, first + self.page)]
+                starts = [
+                    DAY + timedelta(days=d, seconds=i) for i in range(first, first + self.page)
+                ]
                 yield Page(number, [conv(f"{d}-{s.time()}", s, s) for s in starts])
 
 
