@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import tracemalloc
+import weakref
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -490,6 +491,43 @@ def test_a_long_job_holds_the_keys_of_its_unfinished_days_only() -> None:
     long, long_peak, whole = _job_export_peak(7)
     assert (short, long, whole["records"]) == (2000, 7000, 7000)
     assert long_peak < 1.3 * short_peak, (short_peak, long_peak)
+
+
+class Rec(dict[str, Any]):
+    """A record a test can watch with a weak reference."""
+
+
+class WrittenEvents(engine._NoProgress):
+    def __init__(self) -> None:
+        self.written = threading.Event()
+
+    def page(self, records: int) -> None:
+        self.written.set()
+
+
+def test_a_written_page_is_let_go_before_the_next_is_fetched() -> None:
+    """Worker, fetch loop and writer each held the last page until the next one came."""
+    progress = WrittenEvents()
+    held: list[weakref.ref[Rec]] = []
+    kept: list[int] = []  # pages fetched while a page already written was still alive
+
+    def job_pages(body: dict[str, Any], **kw: Any) -> Iterator[Page]:
+        for n in range(3):
+            if n:
+                assert progress.written.wait(10), "the writer never wrote the last page"
+                progress.written.clear()
+                if any(r() is not None for r in held):
+                    kept.append(n)
+            recs = [Rec(conv(f"{n}-{i}", DAY + timedelta(hours=n, minutes=i))) for i in range(3)]
+            held.extend(weakref.ref(r) for r in recs)
+            yield Page(n + 1, recs)
+            del recs
+
+    client = JobClient([])
+    client.job_pages = job_pages  # type: ignore[method-assign]
+    request = ExportRequest(Interval(DAY, DAY + timedelta(days=1)), method="job", workers=1)
+    stats = Exporter(client, request, progress=progress).run(CountingSink())
+    assert (stats.conversations, kept) == (9, [])
 
 
 def test_cancel_stops_the_run_between_writes() -> None:

@@ -244,6 +244,7 @@ class Exporter:
                         page, new, size = payload
                         if page:
                             sink.write(chunk.dataset, page)
+                        page = payload = None  # not held while waiting for the next one
                         self._in_flight.release(size)
                         self.stats.pages += 1
                         self.progress.page(new)
@@ -375,6 +376,7 @@ class Exporter:
                 new = seen.add(page)
                 running.note(page)
                 self._put(outbox, ("page", chunk, (page, new, size)))
+                del page  # the writer's now: not held while the next one is fetched
             if not self._stop.is_set():
                 self._put(outbox, ("done", chunk, (len(seen), len(running))))
         except BaseException as exc:  # handed to the writer, which decides
@@ -405,6 +407,7 @@ class Exporter:
             self._in_flight.release(expect - size)  # the reservation becomes the page's size
             expect = size
             yield page, size
+            del page  # not held while the next page is fetched
 
     def _put(
         self, outbox: queue.Queue[tuple[str, Chunk, Any]], item: tuple[str, Chunk, Any]
