@@ -16,7 +16,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 
 from bench.report import issue_table, ratios, table
-from bench.scenarios import FULL, QUICK, SCENARIOS, run_scenarios
+from bench.scenarios import FULL, QUICK, SCENARIOS, memory_sizes, run_scenarios
 
 
 def machine() -> dict[str, object]:
@@ -46,12 +46,22 @@ def main(argv: list[str] | None = None) -> None:
         "--only", action="append", choices=sorted(SCENARIOS), help="run only these scenarios"
     )
     parser.add_argument("--no-tutorial", action="store_true", help="skip the slow tutorial loop")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        action="append",
+        metavar="N",
+        help="the memory scenario's rows: N conversations over 14 days (repeatable; "
+        "e.g. --only memory --memory 1000000 runs the 1,000,000 rows alone)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     scale = QUICK if args.quick else FULL
     if args.no_tutorial:
         scale = replace(scale, tutorial=False)
+    if args.memory:
+        scale = replace(scale, memory=memory_sizes(args.memory))
     names = args.only or list(SCENARIOS)
     began = time.perf_counter()
     results = run_scenarios(names, scale)

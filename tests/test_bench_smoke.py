@@ -99,3 +99,10 @@ def test_issue_table_gives_every_row_its_target_and_verdict() -> None:
     assert "1.10× (1.05× first to last request), 0 × 429" in pacing
     assert pacing.endswith("| met |")
     assert next(r for r in rows if "--help" in r).endswith("| **missed** |")
+
+
+def test_memory_rows_are_given_by_their_totals() -> None:
+    from bench.scenarios import FULL, memory_sizes
+
+    assert memory_sizes([100_000, 1_000_000]) == ((14, 7143), (14, 71429))
+    assert memory_sizes([1_000_000])[0] == FULL.memory[-1]

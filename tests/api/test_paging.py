@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import weakref
+from collections import deque
 from typing import Any
 
 import pytest
@@ -251,3 +253,22 @@ def test_a_cursor_that_keeps_returning_empty_pages_is_an_error() -> None:
     bodies = [{"conversations": [], "cursor": f"c{n}"} for n in range(30)]
     with pytest.raises(PaginationError, match="empty pages in a row"):
         list(Pager(Script(*bodies), Cursor("/results", max_empty=5)))
+
+
+class Rec(dict[str, Any]):
+    """A record a test can watch with a weak reference."""
+
+
+def test_a_page_is_let_go_before_the_next_is_fetched() -> None:
+    held: list[weakref.ref[Rec]] = []
+    kept: list[int] = []  # requests sent while an earlier page was still alive
+
+    def send(request: PageRequest) -> dict[str, Any]:
+        if any(r() is not None for r in held):
+            kept.append(len(held))
+        rec = Rec(conversationId=str(len(held)))
+        held.append(weakref.ref(rec))
+        return {"conversations": [rec], **({"cursor": f"c{len(held)}"} if len(held) < 3 else {})}
+
+    deque(Pager(send, Cursor("/results")), maxlen=0)  # each page dropped once yielded
+    assert (len(held), kept) == (3, [])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+import tracemalloc
+import weakref
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -443,6 +445,89 @@ def test_job_results_out_of_order_seal_no_more_days() -> None:
     # that does not order its results must not get a day sealed after the disorder shows.
     assert stats.days_sealed == 1
     assert set(sink.rows) == {"a", "b", "c"}
+
+
+class LongJobClient(JobClient):
+    """One job of ``days`` days of ``per_day`` ended conversations, made page by page."""
+
+    def __init__(self, days: int, per_day: int, page: int = 500) -> None:
+        super().__init__([])
+        self.days, self.per_day, self.page = days, per_day, page
+
+    def job_pages(self, body: dict[str, Any], **kw: Any) -> Iterator[Page]:
+        number = 0
+        for d in range(self.days):
+            for first in range(0, self.per_day, self.page):
+                number += 1
+                starts = [
+                    DAY + timedelta(days=d, seconds=i) for i in range(first, first + self.page)
+                ]
+                yield Page(number, [conv(f"{d}-{s.time()}", s, s) for s in starts])
+
+
+class CountingSink(MemorySink):
+    def write(self, dataset: str, records: list[dict[str, Any]]) -> int:
+        self.writes += len(records)
+        return len(records)
+
+
+def _job_export_peak(days: int) -> tuple[int, int, dict[str, Any]]:
+    """Conversations counted, peak traced memory, and the whole job's checkpoint."""
+    sink = CountingSink()
+    iv = Interval(DAY, DAY + timedelta(days=days))
+    tracemalloc.start()
+    try:
+        stats = Exporter(LongJobClient(days, 1000, 250), ExportRequest(iv, method="job")).run(sink)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    whole = next(m for m in sink.checkpoints.values() if m["end"] == fmt(iv.end))
+    return stats.conversations, peak, whole
+
+
+def test_a_long_job_holds_the_keys_of_its_unfinished_days_only() -> None:
+    """Peak memory of a job chunk does not grow with its days (it held every key it saw)."""
+    short, short_peak, _ = _job_export_peak(2)
+    long, long_peak, whole = _job_export_peak(7)
+    assert (short, long, whole["records"]) == (2000, 7000, 7000)
+    assert long_peak < 1.3 * short_peak, (short_peak, long_peak)
+
+
+class Rec(dict[str, Any]):
+    """A record a test can watch with a weak reference."""
+
+
+class WrittenEvents(engine._NoProgress):
+    def __init__(self) -> None:
+        self.written = threading.Event()
+
+    def page(self, records: int) -> None:
+        self.written.set()
+
+
+def test_a_written_page_is_let_go_before_the_next_is_fetched() -> None:
+    """Worker, fetch loop and writer each held the last page until the next one came."""
+    progress = WrittenEvents()
+    held: list[weakref.ref[Rec]] = []
+    kept: list[int] = []  # pages fetched while a page already written was still alive
+
+    def job_pages(body: dict[str, Any], **kw: Any) -> Iterator[Page]:
+        for n in range(3):
+            if n:
+                assert progress.written.wait(10), "the writer never wrote the last page"
+                progress.written.clear()
+                if any(r() is not None for r in held):
+                    kept.append(n)
+            recs = [Rec(conv(f"{n}-{i}", DAY + timedelta(hours=n, minutes=i))) for i in range(3)]
+            held.extend(weakref.ref(r) for r in recs)
+            yield Page(n + 1, recs)
+            del recs
+
+    client = JobClient([])
+    client.job_pages = job_pages  # type: ignore[method-assign]
+    request = ExportRequest(Interval(DAY, DAY + timedelta(days=1)), method="job", workers=1)
+    stats = Exporter(client, request, progress=progress).run(CountingSink())
+    assert (stats.conversations, kept) == (9, [])
 
 
 def test_cancel_stops_the_run_between_writes() -> None:

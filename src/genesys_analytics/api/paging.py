@@ -317,6 +317,8 @@ class Pager:
                         window.append((ahead.key(), pool.submit(self._send, ahead)))
                 self.next_request = following
                 yield Page(number, items, total, body)
+                # Not held while the next page is fetched: the caller may be done with it.
+                del body, items
                 if error is not None:
                     raise error
                 request = following

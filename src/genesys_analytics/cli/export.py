@@ -162,9 +162,11 @@ def export(
         return
     # And the output before the client logs in (export() checks it again, for Python users).
     from genesys_analytics.cli.signals import stop_on_interrupt
+    from genesys_analytics.extraction.allocator import return_freed_memory
     from genesys_analytics.extraction.run import check_output, hold_output
     from genesys_analytics.extraction.run import export as run_export
 
+    return_freed_memory()  # before any thread of the export allocates (see .allocator)
     # One export at a time into one output: the lock comes before looking at the output,
     # so a second run says so at once (exit 11), not that the output looks busy or staged.
     with hold_output(path, fmt, datasets=datasets, force=force):

@@ -47,6 +47,7 @@ from genesys_analytics.extraction.fetch import (
 )
 from genesys_analytics.extraction.gctune import relaxed_gc
 from genesys_analytics.extraction.inflight import InFlight, json_size
+from genesys_analytics.extraction.keys import DistinctKeys
 from genesys_analytics.extraction.plan import Chunk, plan_chunks, remaining
 from genesys_analytics.extraction.recovery import recover
 from genesys_analytics.extraction.stop import deferring
@@ -243,6 +244,7 @@ class Exporter:
                         page, new, size = payload
                         if page:
                             sink.write(chunk.dataset, page)
+                        page = payload = None  # not held while waiting for the next one
                         self._in_flight.release(size)
                         self.stats.pages += 1
                         self.progress.page(new)
@@ -333,9 +335,9 @@ class Exporter:
 
     def _work(self, chunk: Chunk, outbox: queue.Queue[tuple[str, Chunk, Any]]) -> None:
         req = self.request
-        seen: set[str] = set()  # keys of this chunk so far: re-reads are not new records
         live = chunk.interval.end > self.now() - req.live_margin
         dataset = self._datasets[chunk.dataset]
+        seen = DistinctKeys(dataset)  # keys of this chunk so far: re-reads are not new records
         pages: Iterator[list[dict[str, Any]] | Sealed | None]
         try:
             if chunk.method == "snapshot":
@@ -361,7 +363,6 @@ class Exporter:
                     stop=self._stop,
                     filters=req.filters,
                 )
-            key = dataset.key
             running = OpenRecords(dataset)  # records of this chunk still running
             for page, size in self._paced(pages):
                 if page is REREAD:
@@ -369,12 +370,13 @@ class Exporter:
                     continue
                 if isinstance(page, Sealed):
                     inside = running.within(page.interval)
+                    seen.passed(page.interval.end)
                     self._put(outbox, ("sealed", chunk, (page.interval, inside)))
                     continue
-                before = len(seen)
-                seen.update(r[key] for r in page if isinstance(r.get(key), str))
+                new = seen.add(page)
                 running.note(page)
-                self._put(outbox, ("page", chunk, (page, len(seen) - before, size)))
+                self._put(outbox, ("page", chunk, (page, new, size)))
+                del page  # the writer's now: not held while the next one is fetched
             if not self._stop.is_set():
                 self._put(outbox, ("done", chunk, (len(seen), len(running))))
         except BaseException as exc:  # handed to the writer, which decides
@@ -405,6 +407,7 @@ class Exporter:
             self._in_flight.release(expect - size)  # the reservation becomes the page's size
             expect = size
             yield page, size
+            del page  # not held while the next page is fetched
 
     def _put(
         self, outbox: queue.Queue[tuple[str, Chunk, Any]], item: tuple[str, Chunk, Any]

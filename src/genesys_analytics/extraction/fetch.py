@@ -96,12 +96,12 @@ def trim(records: Iterable[Record], timestamp: str, interval: Interval) -> list[
     kept = []
     for record in records:
         start = record.get(timestamp)
-        if start and lo <= _canonical(start) < hi:
+        if start and lo <= canonical(start) < hi:
             kept.append(record)
     return kept
 
 
-def _canonical(stamp: str) -> str:
+def canonical(stamp: str) -> str:
     """An API timestamp as ``YYYY-MM-DDTHH:MM:SS.mmmZ``, whose text orders like time."""
     return stamp if len(stamp) == 24 and stamp.endswith("Z") else fmt(parse_instant(stamp))
 
@@ -164,6 +164,7 @@ def fetch_query_chunk(
                     return
                 read.see(page)
                 yield trim(source.records(page.items), source.timestamp, chunk.interval)
+                del page  # not held while the next page is fetched
         if not read.moved:
             return
         if live and attempt >= 2:
@@ -214,22 +215,32 @@ def fetch_job_chunk(
     with _closing(pages):
         for page in pages:
             records = list(source.records(page.items))
-            for record in records:
-                stamp = record.get(source.timestamp)
-                if isinstance(stamp, str) and stamp and ordered:
-                    stamp = _canonical(stamp)
-                    if stamp < latest:
-                        ordered = False
-                        log.info("%s: job results out of order; checkpointed whole", chunk.key)
-                    latest = max(latest, stamp)
+            del page  # nothing of a page is held while the next is fetched
+            if ordered:
+                ordered, latest = _in_order(records, source.timestamp, latest)
+                if not ordered:
+                    log.info("%s: job results out of order; checkpointed whole", chunk.key)
             if stop.is_set():
                 return
             yield trim(records, source.timestamp, chunk.interval)
+            del records  # the writer's now
             if ordered and latest:
                 passed = day_start(parse_instant(latest).date())
                 if passed > sealed_to and passed < chunk.interval.end:
                     yield Sealed(Interval(sealed_to, passed))
                     sealed_to = passed
+
+
+def _in_order(records: list[Record], timestamp: str, latest: str) -> tuple[bool, str]:
+    """Whether ``records`` follow ``latest`` in timestamp order, and the latest after them."""
+    for record in records:
+        stamp = record.get(timestamp)
+        if isinstance(stamp, str) and stamp:
+            stamp = canonical(stamp)
+            if stamp < latest:
+                return False, latest
+            latest = stamp
+    return True, latest
 
 
 SNAPSHOT_BATCH = 500  # snapshot records handed to the writer at a time
@@ -261,6 +272,7 @@ __all__ = [
     "ChunkMoving",
     "ExportClient",
     "Sealed",
+    "canonical",
     "fetch_job_chunk",
     "fetch_query_chunk",
     "fetch_snapshot",
