@@ -22,12 +22,12 @@ it changed. A rewritten record with the same content counts as neither.
 
 Every statement runs on a thread of its own (:mod:`genesys_analytics.sinks.worker`), in the
 order the calls came in: DuckDB releases the GIL, so it inserts one batch while the
-caller's thread gathers the next (two cores busy instead of one). :meth:`write` and
-:meth:`checkpoint` hand their work over and return (they wait only while a batch is
-already queued: the bound on batches in memory); :meth:`commit`, :meth:`done_chunks` and
-:attr:`changes` wait for what was handed over; :meth:`close` lets it finish (a second
-interrupt cuts it short), then rolls back what was not committed. A failed statement is
-raised by the next call.
+caller's thread gathers the next (two cores busy instead of one). :meth:`write` hands a
+full batch over and returns (it waits only while a batch is already queued: the bound on
+batches in memory); :meth:`checkpoint`, :meth:`commit`, :meth:`done_chunks` and
+:attr:`changes` wait for what was handed over (a checkpoint that returned is durable);
+:meth:`close` lets it finish (a second interrupt cuts it short), then rolls back what was
+not committed. A failed statement is raised by the next call.
 
 Transactions: rows written since the last checkpoint sit in one open transaction;
 :meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` (with its dataset
@@ -201,7 +201,8 @@ class DuckDBStore:
         text = orjson.dumps({**meta, "dataset": dataset}, default=_json_default).decode()
         with self._lock:
             self._flush()
-            self._worker.submit(functools.partial(self._record, storage, chunk_key, text))
+            # Waited for: once this returns, the chunk is durable (a kill -9 keeps it).
+            self._worker.call(functools.partial(self._record, storage, chunk_key, text))
 
     def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
         """The checkpoints of ``dataset``: chunk key → what was recorded with it."""
