@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from genesys_analytics.sinks import store as store_module
 from genesys_analytics.sinks.store import DuckDBStore
 from genesys_analytics.sinks.worker import Worker
 from tests.sinks.test_files import conv
@@ -79,3 +80,41 @@ def test_a_batch_that_fails_on_the_writer_thread_is_raised_by_the_next_call(
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT conversation_id FROM conversations").fetchall() == [("a",)]
         assert con.execute("SELECT chunk_key FROM _export_chunks").fetchall() == [("k1",)]
+
+
+def test_idle_work_runs_once_the_queue_is_empty_not_between_queued_jobs() -> None:
+    ran: list[str] = []
+    gate, idled = threading.Event(), threading.Event()
+
+    def idle() -> None:
+        ran.append("idle")
+        idled.set()
+
+    worker = Worker(depth=4, idle=idle)
+
+    def slow() -> None:
+        gate.wait(timeout=30)
+        ran.append("slow")
+
+    worker.submit(slow)
+    worker.submit(lambda: ran.append("a"))
+    worker.submit(lambda: ran.append("b"))
+    gate.set()
+    assert idled.wait(timeout=30)
+    worker.stop()
+    assert ran == ["slow", "a", "b", "idle"]
+
+
+@pytest.mark.parametrize("due", [True, False])
+def test_an_idle_fold_commits_what_was_written_once_the_wal_is_large(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, due: bool
+) -> None:
+    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1 if due else 1 << 40)
+    db = tmp_path / "s.duckdb"
+    store = DuckDBStore(db, batch_size=1)
+    store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
+    store._worker.call(store._fold_if_due)  # what the thread runs when nothing is queued
+    store.close()  # no checkpoint: only a fold committed the row
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT conversation_id FROM conversations").fetchall()
+    assert rows == ([("a",)] if due else [])

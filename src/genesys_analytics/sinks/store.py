@@ -76,6 +76,9 @@ BATCH_BYTES = 8 << 20
 #: (~40 MB of WAL per 10,000 conversations) costs a fifth of the store's CPU; this bounds
 #: the WAL a crash leaves to replay instead. :meth:`DuckDBStore.commit` folds it at the end.
 CHECKPOINT_THRESHOLD = "1GB"
+#: When the writer thread has nothing queued and the WAL holds this much, it commits and
+#: folds the WAL then (a fold left to the end of a rate-bound export lengthened its tail).
+IDLE_FOLD_BYTES = 32 << 20
 #: The NDJSON files batches go through, in the store's scratch directory: one being read by
 #: the worker, one queued, one just written (taken in turn).
 BATCH_FILES = tuple(f"batch-{i}.ndjson" for i in range(3))
@@ -157,7 +160,14 @@ class DuckDBStore:
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
         )
         create_views(self.con)  # report views: genesys_analytics.sinks.views
-        self._worker = Worker(depth=1)  # runs every statement from here on (module doc)
+        me = weakref.ref(self)  # the thread must not keep the store alive
+
+        def idle() -> None:
+            store = me()
+            if store is not None:
+                store._fold_if_due()
+
+        self._worker = Worker(depth=1, idle=idle)  # runs every statement from here on
         self._stop_worker = weakref.finalize(self, self._worker.stop, abort=True)
 
     @property
@@ -244,6 +254,16 @@ class DuckDBStore:
             f"INSERT OR REPLACE INTO {CHUNKS_TABLE} VALUES (?, ?, ?)", [chunk_key, meta, _now()]
         )
         self._commit()
+
+    def _fold_if_due(self) -> None:
+        """Commit and fold the WAL into the file, if it holds ``IDLE_FOLD_BYTES`` (when idle)."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        try:
+            size = wal.stat().st_size
+        except OSError:
+            return
+        if size >= IDLE_FOLD_BYTES:
+            self._commit_all()
 
     def _commit_all(self) -> None:
         self._commit()

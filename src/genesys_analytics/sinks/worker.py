@@ -6,7 +6,8 @@ one). :meth:`Worker.submit` queues a job and returns at once (it blocks only whi
 ``depth`` jobs already wait: the caller's back-pressure, and the bound on batches held
 in memory); :meth:`Worker.call` waits for a job's result. A job that raises stops the
 worker: every later job is skipped, and the error is raised to the caller at its next
-``submit`` or ``call``.
+``submit`` or ``call``. ``idle``, if given, runs whenever a job leaves the queue empty (work
+that can wait for a pause, e.g. folding a database's log); its error is a job's error.
 """
 
 from __future__ import annotations
@@ -30,8 +31,15 @@ class _Job:
 class Worker:
     """Jobs run one after another on a thread of their own (see the module doc)."""
 
-    def __init__(self, *, depth: int = 2, name: str = "duckdb-writer") -> None:
+    def __init__(
+        self,
+        *,
+        depth: int = 2,
+        name: str = "duckdb-writer",
+        idle: Callable[[], Any] | None = None,
+    ) -> None:
         self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=depth)
+        self._idle = idle
         self._error: BaseException | None = None
         self._skip = False  # set by stop(abort=True): queued jobs are dropped
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -89,6 +97,12 @@ class Worker:
                 if job.done is not None:
                     job.done.set()
                 del job  # nothing of the store held while waiting: it can be collected
+            if self._idle is not None and self._jobs.empty() and self._error is None:
+                try:
+                    if not self._skip:
+                        self._idle()
+                except BaseException as exc:  # raised to the caller by check()
+                    self._error = exc
 
 
 __all__ = ["Worker"]
