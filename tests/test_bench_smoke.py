@@ -104,5 +104,5 @@ def test_issue_table_gives_every_row_its_target_and_verdict() -> None:
 def test_memory_rows_are_given_by_their_totals() -> None:
     from bench.scenarios import FULL, memory_sizes
 
-    assert memory_sizes([100_000, 1_000_000]) == ((14, 7143), (14, 71429))
+    assert memory_sizes([100_000, 1_000_000]) == ((14, 7519), (14, 75188))
     assert memory_sizes([1_000_000])[0] == FULL.memory[-1]
