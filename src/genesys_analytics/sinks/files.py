@@ -39,6 +39,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from genesys_analytics.api.records import record_json
 from genesys_analytics.errors import ConfigError, GenesysError
 from genesys_analytics.sinks import FORMATS, Format
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
@@ -114,6 +115,8 @@ DEFAULT_TIMESTAMPS = {CONVERSATIONS_STORAGE.dataset: "conversationStart"}
 class FileSink:
     """A file output built from per-chunk parts and assembled into place on :meth:`commit`."""
 
+    json_records = True  # ``write`` reads a record's fields and its JSON (``record_json``)
+
     def __init__(
         self,
         path: Path,
@@ -181,7 +184,7 @@ class FileSink:
                     continue
                 day = ts[:10]
             by_day.setdefault(day, []).append(
-                line(ts, table, orjson.dumps(key), orjson.dumps(record))
+                line(ts, table, orjson.dumps(key), record_json(record))
             )
             n += 1
         for day, lines in by_day.items():
