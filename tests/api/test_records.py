@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import orjson
 import pytest
@@ -47,7 +48,7 @@ def test_records_missing_the_key_or_the_timestamp_read_as_absent() -> None:
 
 def test_line_breaks_and_unicode_escapes() -> None:
     """A pretty-printed page's records are one line each (encoded again, compactly)."""
-    page = {
+    page: dict[str, Any] = {
         "totalHits": 2,
         "conversations": [
             {"conversationId": "c\u00e9\n1", "note": "line\nbreak\ttab \u2028"},
