@@ -63,10 +63,10 @@ def test_line_breaks_and_unicode_escapes() -> None:
         for record, item in zip(records, page["conversations"], strict=True):
             assert record_json(record) == orjson.dumps(item)
             assert orjson.loads(record_json(record)) == item == dict(record)
-    spaced = b'{"conversations":[{"conversationId" :"a"},{"conversationId":"b\\u00e9"}]}'
-    records = decode(spaced)["conversations"]
+    compact = b'{"conversations":[{"conversationId" :"a"},{"conversationId":"b\\u00e9"}]}'
+    records = decode(compact)["conversations"]  # on one line: kept as it came
     assert [r.json for r in records] == [
-        b'{"conversationId":"a"}',
+        b'{"conversationId" :"a"}',
         b'{"conversationId":"b\\u00e9"}',
     ]
 

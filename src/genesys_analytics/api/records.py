@@ -10,8 +10,8 @@ a record's JSON from :func:`record_json`, which hands those bytes on as they cam
 A :class:`JsonRecord` is a read-only mapping: the fields decoded up front are read at
 once, and any other use (another field, iteration, ``dict(record)``) decodes the whole
 record, once. Its bytes never hold a line break, so a record is always one JSON Lines
-line: an item laid out over lines (or with space before a colon) is encoded again,
-compactly, as a decoded record would be; the service's compact JSON is kept as it came.
+line: an item laid out over lines is encoded again, compactly, as a decoded record would
+be; the service's compact JSON is kept as it came.
 """
 
 from __future__ import annotations
@@ -26,9 +26,6 @@ import orjson
 _MISSING: Any = object()
 #: The top-level fields of a details or job results page besides its items.
 _PAGE_FIELDS = ("totalHits", "cursor", "nextUri", "dataAvailabilityDate")
-#: What JSON laid out for reading holds (JSON strings escape their line breaks): such an
-#: item is encoded again, so that a record is one line and a key is followed by its colon.
-_SPREAD = (b"\n", b"\r", b'" :', b'"\t:')
 
 
 class JsonRecord(Mapping[str, Any]):
@@ -128,7 +125,7 @@ def _decoder(items_key: str, fields: tuple[str, ...]) -> Callable[[bytes], Any]:
             raws = body.get(items_key)
             if raws:
                 one = item_fields.decode
-                spread = any(mark in content for mark in _SPREAD)
+                spread = b"\n" in content or b"\r" in content  # memchr: ~0.1 µs a record
                 body[items_key] = [
                     JsonRecord(_compact(bytes(raw)) if spread else bytes(raw), one(raw), attrs)
                     for raw in raws
@@ -141,8 +138,9 @@ def _decoder(items_key: str, fields: tuple[str, ...]) -> Callable[[bytes], Any]:
 
 
 def _compact(raw: bytes) -> bytes:
-    """An item's JSON on one line: as it came if it is, else encoded again compactly."""
-    if any(mark in raw for mark in _SPREAD):
+    """An item's JSON on one line: as it came if it is, else encoded again compactly (JSON
+    strings escape their line breaks, so a line break in an item is layout)."""
+    if b"\n" in raw or b"\r" in raw:
         return orjson.dumps(orjson.loads(raw))
     return raw
 
