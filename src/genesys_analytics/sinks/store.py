@@ -55,6 +55,7 @@ from typing import Any
 import duckdb
 import orjson
 
+from genesys_analytics.api.records import record_json
 from genesys_analytics.config import StoreSettings
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import Storage, Table
@@ -103,6 +104,8 @@ def _json_default(value: Any) -> Any:
 
 class DuckDBStore:
     """Dataset tables + checkpoints in one DuckDB file. One writer at a time."""
+
+    json_records = True  # ``write`` reads a record's key and its JSON (``record_json``)
 
     def __init__(
         self,
@@ -194,7 +197,7 @@ class DuckDBStore:
                 if not isinstance(key, str):
                     log.warning("skipping a %s record without a %s", dataset, storage.key_field)
                     continue
-                line = orjson.dumps(record)
+                line = record_json(record)
                 old = pending.pop(key, None)  # re-insert: the batch keeps arrival order
                 if old is not None:
                     self._pending_bytes -= len(old) + 1
