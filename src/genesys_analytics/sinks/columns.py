@@ -126,8 +126,10 @@ def cut_tables(
 
 
 @cache
-def nested_type(value: str) -> pa.DataType:
-    """The parts of a conversation the tables use, every leaf a string but ``value``."""
+def nested_type(value: str, *, attributes: bool = False) -> pa.DataType:
+    """The parts of a conversation the tables use, every leaf a string but ``value``; with
+    ``attributes``, a participant's ``attributes`` as an object of no fields (which says
+    whether a participant has them: :mod:`.ndjson` reads only those records in Python)."""
     import pyarrow as pa
 
     def struct(*names: str, **lists: pa.DataType) -> pa.DataType:
@@ -144,6 +146,8 @@ def nested_type(value: str) -> pa.DataType:
         "sessionId", "mediaType", "direction", "ani", "dnis", segments=segment, metrics=metric
     )
     participant = struct("participantId", "purpose", "userId", "participantName", sessions=session)
+    if attributes:
+        participant = pa.struct([*participant, pa.field("attributes", pa.struct([]))])
     return struct(
         "conversationId",
         "conversationStart",
