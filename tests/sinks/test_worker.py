@@ -105,16 +105,44 @@ def test_idle_work_runs_once_the_queue_is_empty_not_between_queued_jobs() -> Non
     assert ran == ["slow", "a", "b", "idle"]
 
 
-@pytest.mark.parametrize("due", [True, False])
-def test_an_idle_fold_commits_what_was_written_once_the_wal_is_large(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, due: bool
+@pytest.mark.parametrize("written", [True, False])
+def test_an_idle_fold_commits_what_was_written_and_folds_the_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: bool
 ) -> None:
-    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1 if due else 1 << 40)
+    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1 << 40)
     db = tmp_path / "s.duckdb"
     store = DuckDBStore(db, batch_size=1)
-    store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
-    store._worker.call(store._fold_if_due)  # what the thread runs when nothing is queued
-    store.close()  # no checkpoint: only a fold committed the row
+    if written:
+        store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
+    store._worker.call(store._fold_if_due)  # what the thread runs when idle
+    wal = db.with_name(db.name + ".wal")
+    if written:  # folded although the WAL is far below IDLE_FOLD_BYTES
+        assert not wal.exists() or wal.stat().st_size == 0
+    store.close()  # no checkpoint: only the idle fold committed the row
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT conversation_id FROM conversations").fetchall()
-    assert rows == ([("a",)] if due else [])
+    assert rows == ([("a",)] if written else [])
+
+
+def test_an_idle_fold_folds_a_large_wal_of_committed_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1)
+    db = tmp_path / "s.duckdb"
+    store = DuckDBStore(db)
+    store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
+    store.checkpoint("conversations", "k1", {"start": "x"})  # committed: in the WAL
+    wal = db.with_name(db.name + ".wal")
+    assert wal.stat().st_size > 0
+    store._worker.call(store._fold_if_due)
+    assert not wal.exists() or wal.stat().st_size == 0
+    store.close()
+
+
+def test_idle_work_waits_for_a_pause_as_long_as_idle_after() -> None:
+    ran: list[str] = []
+    worker = Worker(depth=4, idle=lambda: ran.append("idle"), idle_after=3600)
+    worker.submit(lambda: ran.append("a"))
+    assert worker.call(lambda: ran.append("b") or "done") == "done"
+    worker.stop()  # the queue was empty between jobs, never for an hour
+    assert ran == ["a", "b"]

@@ -6,8 +6,10 @@ one). :meth:`Worker.submit` queues a job and returns at once (it blocks only whi
 ``depth`` jobs already wait: the caller's back-pressure, and the bound on batches held
 in memory); :meth:`Worker.call` waits for a job's result. A job that raises stops the
 worker: every later job is skipped, and the error is raised to the caller at its next
-``submit`` or ``call``. ``idle``, if given, runs whenever a job leaves the queue empty (work
-that can wait for a pause, e.g. folding a database's log); its error is a job's error.
+``submit`` or ``call``. ``idle``, if given, runs once the queue has stayed empty for
+``idle_after`` seconds (work that can wait for a pause, e.g. folding a database's log: a
+feeder that keeps the worker busy never waits for it, one that pauses does not pay for it
+at its end); then not again before the next job. Its error is a job's error.
 """
 
 from __future__ import annotations
@@ -37,9 +39,12 @@ class Worker:
         depth: int = 2,
         name: str = "duckdb-writer",
         idle: Callable[[], Any] | None = None,
+        idle_after: float = 0.0,
     ) -> None:
         self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=depth)
         self._idle = idle
+        self._idle_after = idle_after
+        self._worked = False  # a job ran since the idle work last ran
         self._error: BaseException | None = None
         self._skip = False  # set by stop(abort=True): queued jobs are dropped
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -85,11 +90,12 @@ class Worker:
 
     def _loop(self) -> None:
         while True:
-            job = self._jobs.get()
+            job = self._next()
             if job is None:
                 return
             try:
                 if self._error is None and not self._skip:
+                    self._worked = True
                     job.result.append(job.run())
             except BaseException as exc:  # raised to the caller by check()
                 self._error = exc
@@ -97,12 +103,22 @@ class Worker:
                 if job.done is not None:
                     job.done.set()
                 del job  # nothing of the store held while waiting: it can be collected
-            if self._idle is not None and self._jobs.empty() and self._error is None:
-                try:
-                    if not self._skip:
-                        self._idle()
-                except BaseException as exc:  # raised to the caller by check()
-                    self._error = exc
+
+    def _next(self) -> _Job | None:
+        """The next job; if none comes within ``idle_after`` seconds, the idle work first."""
+        if self._idle is None or not self._worked:
+            return self._jobs.get()
+        try:
+            return self._jobs.get(timeout=self._idle_after or None, block=self._idle_after > 0)
+        except queue.Empty:
+            pass
+        self._worked = False
+        if self._error is None and not self._skip:
+            try:
+                self._idle()
+            except BaseException as exc:  # raised to the caller by check()
+                self._error = exc
+        return self._jobs.get()
 
 
 __all__ = ["Worker"]
