@@ -72,7 +72,7 @@ def test_a_batch_that_fails_on_the_writer_thread_is_raised_by_the_next_call(
         raise duckdb.IOException("No space left on device")
 
     assert store.done_chunks("conversations").keys() == {"k1"}  # "a" is in: nothing queued
-    store._upsert = full  # type: ignore[method-assign]
+    store._replace = full  # type: ignore[method-assign]
     store.write("conversations", [conv("b", day)])  # handed over: returns at once
     with pytest.raises(duckdb.IOException, match="No space left"):
         store.checkpoint("conversations", "k2", {})  # waits for what was handed over

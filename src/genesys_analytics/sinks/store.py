@@ -11,10 +11,13 @@ before. The lookup of a batch's keys among stored rows is limited to the batch's
 the storage's ``start`` column (a conversation's start never changes), so it does not grow
 with the file.
 
-A batch goes in as one NDJSON file (``orjson`` per conversation, which is also the
-lossless ``raw``; in ``scratch_dir``, by default a new directory in the system temp
-folder) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flatten`):
-no per-row Python work, and the pending batch is held as compact bytes, not dicts.
+A batch is held as one line of JSON per record (:func:`encode`; ``orjson``, which is also
+the lossless ``raw``), compact bytes rather than dicts. A full batch of conversations is
+flattened to Arrow tables on the caller's thread (:mod:`genesys_analytics.sinks.ndjson`'s
+C++ JSON reader, beside the fetch threads, off the writer's path), and DuckDB inserts from
+them as they are; a batch of another dataset goes in as one NDJSON file (in
+``scratch_dir``, by default a new directory in the system temp folder) that DuckDB parses
+and flattens itself (:mod:`genesys_analytics.sinks.flat`).
 
 Upserts tell *new* records from *updated* ones (an existing key whose ``raw`` changed):
 :attr:`DuckDBStore.changes` counts both per dataset, so an incremental run can say what
@@ -22,9 +25,9 @@ it changed. A rewritten record with the same content counts as neither.
 
 Every statement runs on a thread of its own (:mod:`genesys_analytics.sinks.worker`), in the
 order the calls came in: DuckDB releases the GIL, so it inserts one batch while the
-caller's thread gathers the next (two cores busy instead of one). :meth:`write` hands a
-full batch over and returns (it waits only while a batch is already queued: the bound on
-batches in memory); :meth:`checkpoint`, :meth:`commit`, :meth:`done_chunks` and
+caller's thread gathers and flattens the next (two cores busy instead of one).
+:meth:`write` hands a full batch over and returns (it waits only while a batch is already
+queued: the bound on batches in memory); :meth:`checkpoint`, :meth:`commit`, :meth:`done_chunks` and
 :attr:`changes` wait for what was handed over (a checkpoint that returned is durable);
 :meth:`close` lets it finish (a second interrupt cuts it short), then rolls back what was
 not committed. A failed statement is raised by the next call.
@@ -48,19 +51,23 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
 
 from genesys_analytics.config import StoreSettings
-from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE, ConversationStorage
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
 from genesys_analytics.sinks.views import create_views
 from genesys_analytics.sinks.worker import Worker
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +104,37 @@ def table_ddl(table: Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})"
 
 
+def encode(record: dict[str, Any]) -> bytes:
+    """A record as one line of a batch: compact JSON, which is also its lossless ``raw``."""
+    return orjson.dumps(record)
+
+
 def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class ArrowBatch:
+    """A batch of records flattened to Arrow tables (on the caller's thread), with the range
+    of its records' start (None when one has none) for the lookup of stored copies."""
+
+    tables: dict[str, pa.Table]
+    rows: int
+    bounds: tuple[Any, Any] | None
+
+    @classmethod
+    def of(cls, storage: ConversationStorage, lines: Sequence[bytes]) -> ArrowBatch:
+        import pyarrow.compute as pc
+
+        tables = storage.arrow_tables(lines)
+        first = tables[storage.tables[0].name]
+        bounds = None
+        if first.num_rows and storage.start is not None:
+            column = first.column(storage.start[0])
+            if not column.null_count:
+                found = pc.min_max(column)
+                bounds = (found["min"].as_py(), found["max"].as_py())
+        return cls(tables, first.num_rows, bounds)
 
 
 class DuckDBStore:
@@ -194,7 +230,7 @@ class DuckDBStore:
                 if not isinstance(key, str):
                     log.warning("skipping a %s record without a %s", dataset, storage.key_field)
                     continue
-                line = orjson.dumps(record)
+                line = encode(record)
                 old = pending.pop(key, None)  # re-insert: the batch keeps arrival order
                 if old is not None:
                     self._pending_bytes -= len(old) + 1
@@ -308,17 +344,23 @@ class DuckDBStore:
         self._uncommitted = 0
 
     def _flush(self) -> None:
-        """Write the pending batches to files and hand them over to the worker."""
+        """Hand the pending batches over to the worker: conversations as Arrow tables built
+        here (beside the fetch threads), other datasets as NDJSON files."""
         for dataset, pending in self._pending.items():
             if not pending:
+                continue
+            storage = self._storages[dataset]
+            lines = list(pending.values())
+            pending.clear()
+            if isinstance(storage, ConversationStorage):
+                batch = ArrowBatch.of(storage, lines)
+                self._worker.submit(functools.partial(self._write_arrow, storage, batch))
                 continue
             path = self._tmpdir / BATCH_FILES[self._batches % len(BATCH_FILES)]
             self._batches += 1
             with path.open("wb") as f:
-                f.write(b"\n".join(pending.values()))
-            job = functools.partial(self._write_batch, self._storages[dataset], path, len(pending))
-            pending.clear()
-            self._worker.submit(job)
+                f.write(b"\n".join(lines))
+            self._worker.submit(functools.partial(self._write_batch, storage, path, len(lines)))
         self._pending_bytes = 0
 
     def _upsert(self, storage: Storage, path: str, total: int) -> None:
@@ -336,9 +378,58 @@ class DuckDBStore:
                     insert.replace(f"INTO {table.name} ", f"INTO {_staged(table)} ", 1)
                 )
             return
+        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
+        self._replace(storage, storage.batch_keys, batch, *self._within(storage), total)
+        for table in tables:
+            self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+
+    def _write_arrow(self, storage: ConversationStorage, batch: ArrowBatch) -> None:
+        """Upsert one batch of Arrow tables in the open transaction (as ``_write_batch``).
+
+        The first table is seen by DuckDB as ``_batch`` (what ``storage.batch_keys`` reads),
+        the others as ``_batch_<table>``.
+        """
+        self._begin()
+        first = storage.tables[0].name
+        views = {name: "_batch" if name == first else f"_batch_{name}" for name in batch.tables}
+        for name, view in views.items():
+            self.con.register(view, batch.tables[name])
+        try:
+            within, bounds = "", []
+            if batch.bounds is not None and storage.start is not None:
+                within = _WITHIN.format(storage.start[0])
+                bounds = list(batch.bounds)
+            raw = f"SELECT {storage.key_column} AS k, raw FROM _batch"
+            self._replace(storage, storage.batch_keys, raw, within, bounds, batch.rows)
+            for table in self._tables[storage.dataset]:
+                names = ", ".join(storage.columns(table.name, raw_only=self.raw_only))
+                self.con.execute(
+                    f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {views[table.name]}"
+                )
+        finally:
+            for view in views.values():
+                self.con.unregister(view)
+        self._uncommitted += batch.rows
+        if self._uncommitted >= self.commit_every:
+            self._commit()
+
+    def _replace(
+        self,
+        storage: Storage,
+        keys: str,
+        batch: str,
+        within: str,
+        bounds: list[Any],
+        total: int,
+    ) -> None:
+        """Count the batch's new and updated records and delete the stored copies of its keys.
+
+        ``keys`` selects the batch's keys, ``batch`` its ``(k, raw)`` pairs; ``within`` and
+        ``bounds`` limit the lookup among stored rows (:meth:`_within`).
+        """
+        tables = self._tables[storage.dataset]
         key = storage.key_column
-        stored = f"{key} IN ({storage.batch_keys})"
-        within, bounds = self._within(storage)
+        stored = f"{key} IN ({keys})"
         keyed = [t.name for t in tables if t.name in storage.key_tables]
         # Keys first: reading ``raw`` costs what the range holds, and a first run finds none.
         held = " UNION ALL ".join(
@@ -346,7 +437,7 @@ class DuckDBStore:
         )
         found = self.con.execute(f"SELECT count(*) FROM ({held})", bounds * len(keyed)).fetchone()
         existing = found[0] if found else 0
-        updated = self._updated(storage, keyed, stored + within, bounds) if existing else 0
+        updated = self._updated(storage, keyed, stored + within, bounds, batch) if existing else 0
         counts = self._changes.setdefault(storage.dataset, [0, 0])
         counts[0] += total - existing
         counts[1] += updated
@@ -356,15 +447,14 @@ class DuckDBStore:
                     self.con.execute(f"DELETE FROM {table.name} WHERE {stored}{within}", bounds)
                 else:
                     self.con.execute(f"DELETE FROM {table.name} WHERE {stored}")
-        for table in tables:
-            self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
 
-    def _updated(self, storage: Storage, keyed: list[str], where: str, bounds: list[Any]) -> int:
+    def _updated(
+        self, storage: Storage, keyed: list[str], where: str, bounds: list[Any], batch: str
+    ) -> int:
         """How many of the batch's records differ from their stored copy (by ``raw``)."""
         held = " UNION ALL ".join(
             f"SELECT {storage.key_column} AS k, raw FROM {name} WHERE {where}" for name in keyed
         )
-        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
         row = self.con.execute(
             "SELECT count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
             f"FROM ({held}) h JOIN ({batch}) b USING (k)",
@@ -388,7 +478,7 @@ class DuckDBStore:
         ).fetchone()
         if row is None or row[0] is None or row[2]:
             return "", []
-        return f" AND ({column} BETWEEN ? AND ? OR {column} IS NULL)", [row[0], row[1]]
+        return _WITHIN.format(column), [row[0], row[1]]
 
     # -- snapshots ----------------------------------------------------------------------
 
@@ -419,6 +509,10 @@ class DuckDBStore:
             self.con.execute(f"DELETE FROM {table.name}")
             self.con.execute(f"INSERT INTO {table.name} SELECT * FROM {_staged(table)}")
             self.con.execute(f"DROP TABLE {_staged(table)}")
+
+
+#: Where a stored copy of a batch's record can be: within the range of the batch's start.
+_WITHIN = " AND ({0} BETWEEN ? AND ? OR {0} IS NULL)"
 
 
 def _staged(table: Table) -> str:
