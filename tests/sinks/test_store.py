@@ -184,3 +184,21 @@ def test_duckdb_memory_cap_and_threads_come_from_the_settings(tmp_path: Path) ->
         store.close()
     assert threads == 2
     assert memory.replace(" ", "") in {"64.0MB", "61.0MiB", "64MB"}
+
+
+def test_conversations_and_other_datasets_share_a_store(tmp_path: Path) -> None:
+    from genesys_analytics.sinks.user_details import USER_DETAILS_STORAGE
+
+    db = tmp_path / "out.duckdb"
+    store = DuckDBStore(db, storages=[CONVERSATIONS_STORAGE, USER_DETAILS_STORAGE])
+    status = {"recordKey": "u|routing|t", "userId": "u", "kind": "routing"}
+    for i in range(2):  # each dataset after the other, twice
+        store.write("user-details", [{**status, "recordKey": f"u|routing|{i}"}])
+        store.checkpoint("user-details", f"u{i}", {})
+        store.write("conversations", [{"conversationId": f"c{i}"}])
+        store.checkpoint("conversations", f"c{i}", {})
+    store.close()
+    assert [r[0] for r in table_rows(db, "conversations")] == ["c0", "c1"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM user_routing_status").fetchone()
+    assert found == (2,)

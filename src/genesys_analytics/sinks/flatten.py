@@ -37,7 +37,7 @@ class ConversationStorage:
     snapshot: bool = False
     key_field: str = "conversationId"
     key_column: str = "conversation_id"
-    batch_keys: str = "SELECT conversation_id FROM _batch"
+    batch_keys: str = "SELECT conversation_id FROM _batch_conversations"  # the Arrow table
     child_stages: tuple[str, ...] = ()
     #: A conversation's start never changes: stored copies are looked for in the batch's range.
     start: tuple[str, str] | None = ("conversation_start", "conversation_start")

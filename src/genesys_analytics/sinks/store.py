@@ -386,12 +386,10 @@ class DuckDBStore:
     def _write_arrow(self, storage: ConversationStorage, batch: ArrowBatch) -> None:
         """Upsert one batch of Arrow tables in the open transaction (as ``_write_batch``).
 
-        The first table is seen by DuckDB as ``_batch`` (what ``storage.batch_keys`` reads),
-        the others as ``_batch_<table>``.
+        DuckDB sees each table as ``_batch_<table>`` (what ``storage.batch_keys`` reads).
         """
         self._begin()
-        first = storage.tables[0].name
-        views = {name: "_batch" if name == first else f"_batch_{name}" for name in batch.tables}
+        views = {name: f"_batch_{name}" for name in batch.tables}
         for name, view in views.items():
             self.con.register(view, batch.tables[name])
         try:
@@ -399,7 +397,8 @@ class DuckDBStore:
             if batch.bounds is not None and storage.start is not None:
                 within = _WITHIN.format(storage.start[0])
                 bounds = list(batch.bounds)
-            raw = f"SELECT {storage.key_column} AS k, raw FROM _batch"
+            first = views[storage.tables[0].name]
+            raw = f"SELECT {storage.key_column} AS k, raw FROM {first}"
             self._replace(storage, storage.batch_keys, raw, within, bounds, batch.rows)
             for table in self._tables[storage.dataset]:
                 names = ", ".join(storage.columns(table.name, raw_only=self.raw_only))
