@@ -126,6 +126,7 @@ class ArrowBatch:
     def of(cls, storage: ConversationStorage, lines: Sequence[bytes]) -> ArrowBatch:
         import pyarrow.compute as pc
 
+        _system_memory_pool()
         tables = storage.arrow_tables(lines)
         first = tables[storage.tables[0].name]
         bounds = None
@@ -135,6 +136,19 @@ class ArrowBatch:
                 found = pc.min_max(column)
                 bounds = (found["min"].as_py(), found["max"].as_py())
         return cls(tables, first.num_rows, bounds)
+
+
+@functools.cache
+def _system_memory_pool() -> None:
+    """Arrow allocates with the C library's malloc from here on, not its own mimalloc pool.
+
+    mimalloc keeps what a batch freed for the next (tens of MB at the peak of an export);
+    glibc, as an export sets it up (:mod:`genesys_analytics.extraction.allocator`), maps
+    large blocks on their own and gives them back when they are freed.
+    """
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
 
 
 class DuckDBStore:
@@ -405,9 +419,10 @@ class DuckDBStore:
                 self.con.execute(
                     f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {views[table.name]}"
                 )
-        finally:
+        finally:  # after a failed statement, the error that aborted the transaction counts
             for view in views.values():
-                self.con.unregister(view)
+                with contextlib.suppress(duckdb.Error):
+                    self.con.unregister(view)
         self._uncommitted += batch.rows
         if self._uncommitted >= self.commit_every:
             self._commit()
