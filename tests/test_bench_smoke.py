@@ -106,3 +106,21 @@ def test_memory_rows_are_given_by_their_totals() -> None:
 
     assert memory_sizes([100_000, 1_000_000]) == ((14, 7519), (14, 75188))
     assert memory_sizes([1_000_000])[0] == FULL.memory[-1]
+
+
+def test_cpu_rows_are_judged_by_their_multiple_of_the_same_runs_sdk() -> None:
+    from bench.report import MB, issue_table, ratios
+
+    base = dict(requests=100, responses_429=0, seen_429=None, lost=0, duplicated=0,
+                outside=0, peak_rss=200 * MB, wall=10.0)  # fmt: skip
+    sdk = Result("cpu-bound", "sdk-threads", "memory", conversations=2_000, **base)
+    fast = Result("cpu-bound", "ours query", "jsonl", conversations=56_000, **base)  # 28×
+    slow = Result("cpu-bound", "ours query", "csv", conversations=54_000, **base)  # 27×
+    rows = issue_table([fast, slow, sdk]).splitlines()
+    jsonl = next(r for r in rows if r.startswith("| cpu-bound, into jsonl"))
+    assert "≥ 27.6× SDK" in jsonl and "(28.0× SDK" in jsonl
+    assert jsonl.endswith("| met by the ratio (25,000 conv/s: not here) |")
+    assert next(r for r in rows if r.startswith("| cpu-bound, into csv")).endswith("| **missed** |")
+    lines = ratios([fast, slow, sdk])
+    assert any("→ csv" in line and "MISSED" in line for line in lines)
+    assert any("→ jsonl" in line and "met by the ratio" in line for line in lines)

@@ -192,14 +192,14 @@ def test_a_chunk_flattened_in_pieces_equals_one_piece(
     tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from genesys_analytics.emulator.data.org import Org, OrgSpec
-    from genesys_analytics.sinks import tables
+    from genesys_analytics.sinks import arrow_parts
 
     org = Org(OrgSpec(days=1, per_day=40))
     convs = org.day(org.last_day)
     day = {"start": f"{org.last_day}T00:00:00.000Z", "end": f"{org.now.date()}T23:59:59.999Z"}
     outs = []
-    for piece in (10_000, 7):  # one piece, then pieces of 7 records
-        monkeypatch.setattr(tables, "PIECE", piece)
+    for piece in (10_000, 7):  # one piece, then pieces of 7 records (flattened side by side)
+        monkeypatch.setattr(arrow_parts, "PIECE", piece)
         out = tmp_path / f"{fmt}-{piece}"
         sink = open_sink(out, fmt)
         sink.write("conversations", convs)
@@ -218,6 +218,36 @@ def test_a_chunk_flattened_in_pieces_equals_one_piece(
                 )
                 got.append(con.execute(f"SELECT * FROM {source}").fetchall())
             assert got[0] == got[1] and len(got[0]) >= len(convs), table
+    if fmt == "csv":  # the same bytes, pieces in order
+        for table in ("conversations", "participants", "sessions", "segments", "session_metrics"):
+            one, pieces = ((out / f"{table}.csv").read_bytes() for out in outs)
+            assert one == pieces and one.count(b"\n") > len(convs) / 2, table
     if fmt == "parquet":
         files = list((outs[1] / "conversations").rglob("*.parquet"))
         assert len(files) == -(-len(convs) // 7), "a file per piece"
+
+
+def test_a_piece_that_fails_fails_the_chunk_after_the_others_stop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from genesys_analytics.sinks import arrow_parts
+
+    real = arrow_parts.conversation_tables_json
+    seen: list[int] = []
+
+    def flatten(lines: Any) -> Any:
+        seen.append(len(lines))
+        if len(seen) == 2:
+            raise OSError("disk full")
+        return real(lines)
+
+    monkeypatch.setattr(arrow_parts, "conversation_tables_json", flatten)
+    monkeypatch.setattr(arrow_parts, "PIECE", 1)
+    parts = arrow_parts.ArrowParts("parquet")
+    records = [(0, orjson.dumps({"conversationId": f"c{i}"})) for i in range(6)]
+    with pytest.raises(OSError, match="disk full"):
+        parts.write(CONVERSATIONS_STORAGE, records, tmp_path)
+    written = sorted(p.name for p in (tmp_path / "conversations").iterdir())
+    parts.close()
+    assert written == sorted(p.name for p in (tmp_path / "conversations").iterdir())
+    assert len(seen) < 6  # the pieces after a failure are not all flattened

@@ -328,6 +328,7 @@ def test_columns_null_what_bigint_cannot_hold() -> None:
         {"divisionIds": ["d", None]},  # a null division id: skipped
         {"divisionIds": ["d", "e", "d"]},  # a repeated one: kept once
         {"conversationStart": 5},  # a number where a string belongs: Arrow refuses
+        {"participants": [{"participantId": "p", "attributes": "vip"}]},  # not an object
     ],
 )
 def test_json_lines_arrow_would_type_loosely_are_flattened_from_dicts(odd: dict[str, Any]) -> None:
@@ -359,6 +360,21 @@ def test_well_formed_json_lines_are_read_by_arrow_as_the_reference_reads_them(
     for name, table in tables.items():
         assert [tuple(r.values()) for r in table.to_pylist()] == expected.table(name), name
     assert expected.participants[0][-1] == '{"accountId":"A-17","vip":"true"}'
+
+
+def test_attributes_of_any_participant_are_read_as_the_reference_reads_them() -> None:
+    first, second, third = well_formed(), well_formed(), well_formed()
+    del first["participants"][0]["attributes"]
+    second["conversationId"], third["conversationId"] = "c-2", "c-3"
+    second["participants"][0]["attributes"] = None
+    second["participants"][1]["attributes"] = {}
+    third["participants"][1]["attributes"] = {"a": {"b": [1, "é"]}}
+    convs = [first, second, third]
+    tables = read_tables([orjson.dumps(c) for c in convs])
+    assert tables is not None
+    got = tables["participants"].column("attributes").to_pylist()
+    assert got == [row[-1] for row in flatten_many(convs).participants]
+    assert got.count(None) == len(got) - 3
 
 
 timestamp_like = st.builds(

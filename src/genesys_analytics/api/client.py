@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +15,7 @@ from genesys_analytics.api.http import Transport
 from genesys_analytics.api.pacing import Clock, Limiter, SystemClock
 from genesys_analytics.api.paging import NextUri, Page, PageNumberInBody, Pager, PageRequest
 from genesys_analytics.api.queries import CONVERSATION_DETAILS, USER_DETAILS, DetailsApi
+from genesys_analytics.api.records import page_decoder
 from genesys_analytics.api.retry import RetryPolicy, Rng
 from genesys_analytics.api.stats import Stats
 from genesys_analytics.config import Region, Settings
@@ -95,6 +96,24 @@ class Client:
             request.method, request.path, json=request.json, params=request.params
         )
 
+    def _sender(self, items_key: str, fields: Sequence[str]) -> Any:
+        """``_send``, with the pages' items as records that keep their JSON when ``fields``
+        names the fields to decode of each (:mod:`genesys_analytics.api.records`)."""
+        if not fields:
+            return self._send
+        decode = page_decoder(items_key, fields)
+
+        def send(request: PageRequest) -> Any:
+            return self._http.request(
+                request.method,
+                request.path,
+                json=request.json,
+                params=request.params,
+                decode=decode,
+            )
+
+        return send
+
     def interrupt(self) -> None:
         """Cut short every wait (backoff, pacing, job polls) of every thread until ``resume()``.
 
@@ -155,16 +174,20 @@ class Client:
         start_page: int = 1,
         page_size: int = 100,
         prefetch: int = 1,
+        fields: Sequence[str] = (),
     ) -> Iterator[Page]:
         """Pages of a details query, in order; resume with ``start_page=last.number + 1``.
 
         Stops on the first page without items, never on ``totalHits``. A first page that
         reports more results than the deep-paging cap raises ``ResultCapExceeded``.
+        ``fields``: items come as :class:`~genesys_analytics.api.records.JsonRecord`, their
+        JSON as it came, with these fields decoded (an export that writes JSON needs no more).
         """
         paginator = PageNumberInBody(
             api.query, body, page_size=page_size, start_page=start_page, items_key=api.items_key
         )
-        return iter(Pager(self._send, paginator, prefetch=prefetch))
+        send = self._sender(api.items_key, fields)
+        return iter(Pager(send, paginator, prefetch=prefetch))
 
     # -- async jobs (cursor) ----------------------------------------------------------------
 
@@ -193,10 +216,19 @@ class Client:
         api: DetailsApi = CONVERSATION_DETAILS,
         page_size: int = 1000,
         stop: threading.Event | None = None,
+        fields: Sequence[str] = (),
     ) -> Iterator[Page]:
-        """Run one async details job: submit, wait, every page of results, delete."""
+        """Run one async details job: submit, wait, every page of results, delete.
+
+        ``fields``: items come as records that keep their JSON, as ``details_pages``."""
         return jobs.run_job(
-            self._http, body, api=api, page_size=page_size, policy=self.job_policy, stop=stop
+            self._http,
+            body,
+            api=api,
+            page_size=page_size,
+            policy=self.job_policy,
+            stop=stop,
+            decode=page_decoder(api.items_key, fields) if fields else None,
         )
 
     def job_availability(self, api: DetailsApi = CONVERSATION_DETAILS) -> datetime:

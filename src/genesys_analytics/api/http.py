@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -95,8 +95,12 @@ class Transport:
         *,
         json: Any = None,
         params: Mapping[str, Any] | None = None,
+        decode: Callable[[bytes], Any] = orjson.loads,
     ) -> Any:
-        """Send with pacing and retries; return decoded JSON (``None`` for an empty body)."""
+        """Send with pacing and retries; return decoded JSON (``None`` for an empty body).
+
+        ``decode`` turns a successful body into its value (a page's items as records that
+        keep their JSON: :func:`genesys_analytics.api.records.page_decoder`)."""
         content = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json"} if content is not None else None
         attempt = 0
@@ -150,7 +154,7 @@ class Transport:
             status = response.status_code
             log.debug("%s %s -> %d (attempt %d)", method, path, status, attempt)
             if status < 400:
-                return _decode_success(response, method, path)
+                return _decode_success(response, method, path, decode)
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if status == 429:
                 self.stats.add(throttled=1)
@@ -234,11 +238,13 @@ def _unanswered(
     )
 
 
-def _decode_success(response: httpx.Response, method: str, path: str) -> Any:
+def _decode_success(
+    response: httpx.Response, method: str, path: str, decode: Callable[[bytes], Any]
+) -> Any:
     if not response.content:
         return None
     try:
-        return orjson.loads(response.content)
+        return decode(response.content)
     except orjson.JSONDecodeError:
         kind = response.headers.get("Content-Type", "no content type")
         raise ServerError(

@@ -29,7 +29,15 @@ _STOP_CHECK = 0.5  # seconds between looks at the stop event while waiting for a
 class Requester(Protocol):
     clock: Clock
 
-    def request(self, method: str, path: str, *, json: Any = None, params: Any = None) -> Any: ...
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        decode: Callable[[bytes], Any] = ...,
+    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -122,10 +130,19 @@ def delete(http: Requester, api: DetailsApi, job_id: str) -> None:
 
 
 def results(
-    http: Requester, api: DetailsApi, job_id: str, *, page_size: int | None = 1000
+    http: Requester,
+    api: DetailsApi,
+    job_id: str,
+    *,
+    page_size: int | None = 1000,
+    decode: Callable[[bytes], Any] | None = None,
 ) -> Iterator[Page]:
+    """Every page of a job's results; ``decode``, if given, decodes each (``Transport``'s)."""
+
     def send(request: PageRequest) -> Any:
-        return http.request(request.method, request.path, params=request.params)
+        if decode is None:
+            return http.request(request.method, request.path, params=request.params)
+        return http.request(request.method, request.path, params=request.params, decode=decode)
 
     cursor = Cursor(api.results(job_id), page_size=page_size, items_key=api.items_key)
     return iter(Pager(send, cursor))
@@ -139,10 +156,12 @@ def run_job(
     page_size: int | None = 1000,
     policy: JobPolicy | None = None,
     stop: threading.Event | None = None,
+    decode: Callable[[bytes], Any] | None = None,
 ) -> Iterator[Page]:
     """Submit, wait, yield every page of results; the job is deleted however this ends.
 
     Setting ``stop`` (another thread's Ctrl-C) ends the wait early, yielding nothing.
+    ``decode`` decodes each page of results (see :func:`results`).
     """
     policy = policy or JobPolicy()
     for submission in range(1, policy.max_submits + 1):
@@ -157,7 +176,7 @@ def run_job(
                     log.info("%s; resubmitting", exc)
                     continue
                 raise
-            yield from results(http, api, job_id, page_size=page_size)
+            yield from results(http, api, job_id, page_size=page_size, decode=decode)
             return
         finally:
             delete(http, api, job_id)

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from genesys_analytics.api.records import JsonRecord
 from genesys_analytics.errors import PaginationError
 
 #: The details queries' deep-paging cap: ``pageNumber * pageSize`` may not pass it.
@@ -350,7 +351,9 @@ def _cancel(window: deque[tuple[bytes, Future[Any]]]) -> None:
 
 
 def _plain(value: Any) -> Any:
-    """orjson fallback: SDK models (``to_dict``) and anything else as its text."""
+    """orjson fallback: a record's own JSON, SDK models (``to_dict``), else its text."""
+    if type(value) is JsonRecord:
+        return orjson.Fragment(value.json)
     to_dict = getattr(value, "to_dict", None)
     return to_dict() if callable(to_dict) else str(value)
 

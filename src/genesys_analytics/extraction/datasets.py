@@ -68,6 +68,11 @@ class Details:
     page_key: str | None
     records: Callable[[list[Record]], Iterable[Record]] = _same
 
+    @property
+    def items_are_records(self) -> bool:
+        """Whether a page's items are its records as they came (``records`` is no transform)."""
+        return self.records is _same
+
 
 class ListClient(Protocol):
     """What a snapshot reads from a client (``genesys_analytics.Client`` has it)."""

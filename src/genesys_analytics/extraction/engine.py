@@ -70,7 +70,12 @@ class Checkpointed(Protocol):
 
 
 class ChunkSink(Checkpointed, Protocol):
-    """What the engine writes into: a store, a file sink, or a collector."""
+    """What the engine writes into: a store, a file sink, or a collector.
+
+    A sink whose ``json_records`` attribute is true reads records only by their fields
+    (``get``) and their JSON (:func:`genesys_analytics.api.records.record_json`): it is
+    given records that keep the JSON they came as, never decoded whole.
+    """
 
     def write(self, dataset: str, records: list[dict[str, Any]]) -> int: ...
     def checkpoint(self, dataset: str, chunk_key: str, meta: dict[str, Any]) -> None: ...
@@ -156,6 +161,7 @@ class Exporter:
         self._datasets = {d.name: d for d in request.datasets}
         self._availability: dict[str, datetime] = {}
         self._in_flight = InFlight(OUTBOX_BYTES)
+        self._as_json = False  # records keep their JSON (the sink asks for it)
 
     # -- planning -----------------------------------------------------------------
     def plan(self, sink: Checkpointed) -> list[Chunk]:
@@ -214,6 +220,7 @@ class Exporter:
                 self.client.resume()
 
     def _run(self, sink: ChunkSink) -> ExportStats:
+        self._as_json = bool(getattr(sink, "json_records", False))
         chunks = self.plan(sink)
         self.stats.chunks_planned = len(chunks)
         self.progress.planned(len(chunks))
@@ -353,6 +360,7 @@ class Exporter:
                     live=live,
                     parallel=req.page_parallel,
                     filters=req.filters,
+                    as_json=self._as_json,
                 )
             else:
                 pages = fetch_job_chunk(
@@ -362,6 +370,7 @@ class Exporter:
                     page_size=req.job_page_size,
                     stop=self._stop,
                     filters=req.filters,
+                    as_json=self._as_json,
                 )
             running = OpenRecords(dataset)  # records of this chunk still running
             for page, size in self._paced(pages):

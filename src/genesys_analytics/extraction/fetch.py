@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -61,6 +61,7 @@ class ExportClient(Protocol):
         start_page: int = 1,
         page_size: int = 100,
         prefetch: int = 1,
+        fields: Sequence[str] = ...,
     ) -> Iterator[Page]: ...
 
     def job_pages(
@@ -70,6 +71,7 @@ class ExportClient(Protocol):
         api: DetailsApi = ...,
         page_size: int = 1000,
         stop: threading.Event | None = None,
+        fields: Sequence[str] = ...,
     ) -> Iterator[Page]: ...
 
     def job_availability(self, api: DetailsApi = ...) -> Any: ...
@@ -88,6 +90,16 @@ def _closing(pages: Iterator[Page]) -> Iterator[None]:
         close = getattr(pages, "close", None)
         if close is not None:
             close()
+
+
+def json_fields(dataset: Dataset) -> dict[str, Any]:
+    """What to ask of a client for records that keep their JSON (``fields=``: the fields the
+    export reads of a record), or nothing when a dataset's records are not its items."""
+    source = dataset.details
+    if not source.items_are_records:
+        return {}
+    wanted = (dataset.key, source.timestamp, source.end, source.page_key)
+    return {"fields": tuple(dict.fromkeys(f for f in wanted if f))}
 
 
 def trim(records: Iterable[Record], timestamp: str, interval: Interval) -> list[Record]:
@@ -140,6 +152,7 @@ def fetch_query_chunk(
     live: bool = False,
     parallel: int = 4,
     filters: Filters = NO_FILTERS,
+    as_json: bool = False,
 ) -> Iterator[list[Record] | None]:
     """Page one details query; read it again while it moved during a read.
 
@@ -152,12 +165,16 @@ def fetch_query_chunk(
     ``MOVING_READS`` reads in a row raises ``ChunkMoving`` so the engine splits it: a
     smaller chunk has fewer pages, so fewer chances to move while it is read, until a
     read holds still. One too short to split is read up to ``MAX_READS`` times.
+    ``as_json``: records keep the JSON they came as, where they are the page's items.
     """
     source = dataset.details
     body = source.query_body(chunk.interval, filters)
+    extra = json_fields(dataset) if as_json else {}
     for attempt in range(1, MAX_READS + 1):
         read = _Read(source.page_key)
-        pages = client.details_pages(body, api=source.api, page_size=page_size, prefetch=parallel)
+        pages = client.details_pages(
+            body, api=source.api, page_size=page_size, prefetch=parallel, **extra
+        )
         with _closing(pages):
             for page in pages:
                 if stop.is_set():
@@ -195,6 +212,7 @@ def fetch_job_chunk(
     page_size: int,
     stop: threading.Event,
     filters: Filters = NO_FILTERS,
+    as_json: bool = False,
 ) -> Iterator[list[Record] | Sealed]:
     """Run one async job; yield the trimmed records of each page of its results.
 
@@ -203,11 +221,17 @@ def fetch_job_chunk(
     for each UTC day of the chunk that the results have passed (they come ordered by the
     timestamp). A result earlier than one
     already seen means the order does not hold: no more days are sealed for this job,
-    and the chunk is checkpointed whole when it ends, as before.
+    and the chunk is checkpointed whole when it ends, as before. ``as_json``: as
+    :func:`fetch_query_chunk`.
     """
     source = dataset.details
+    extra = json_fields(dataset) if as_json else {}
     pages = client.job_pages(
-        source.job_body(chunk.interval, filters), api=source.api, page_size=page_size, stop=stop
+        source.job_body(chunk.interval, filters),
+        api=source.api,
+        page_size=page_size,
+        stop=stop,
+        **extra,
     )
     sealed_to = chunk.interval.start  # every day before this point is checkpointed
     latest = ""  # the latest timestamp seen, as API text (which orders like time)
@@ -276,5 +300,6 @@ __all__ = [
     "fetch_job_chunk",
     "fetch_query_chunk",
     "fetch_snapshot",
+    "json_fields",
     "trim",
 ]

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 
+from genesys_analytics.api.records import JsonRecord, record_json
+
 
 class InFlight:
     """Bytes of pages fetched and not yet written; a worker reserves room before it fetches."""
@@ -42,6 +44,8 @@ def json_size(records: list[dict[str, Any]]) -> int:
     the first and the last (records of one dataset are alike), never every one encoded."""
     if not records:
         return 0
+    if type(records[0]) is JsonRecord:  # their JSON at hand: the exact size
+        return sum(map(len, map(record_json, records)))
     ends = len(orjson.dumps(records[0], default=str)) + len(orjson.dumps(records[-1], default=str))
     return len(records) * ends // 2
 

@@ -33,16 +33,21 @@ _QUOTED = r'[",\n\r#]'
 
 def csv_rows(table: pa.Table, out: BinaryIO) -> None:
     """Append ``table``'s rows to ``out`` as CSV lines (no header; see the module doc)."""
+    out.write(csv_text(table))
+
+
+def csv_text(table: pa.Table) -> memoryview:
+    """``table``'s rows as CSV lines (no header; see the module doc), built by Arrow."""
     import pyarrow.compute as pc
 
     if not table.num_rows:
-        return
+        return memoryview(b"")
     fields = [_csv_field(column.combine_chunks()) for column in table.columns]
     line = fields[0] if len(fields) == 1 else pc.binary_join_element_wise(*fields, ",")
     lines = pc.binary_join_element_wise(line, "\n", "")
     _, offsets, data = lines.buffers()
     bounds = memoryview(offsets).cast("i")  # int32 offsets of the lines into ``data``
-    out.write(memoryview(data)[bounds[lines.offset] : bounds[lines.offset + len(lines)]])
+    return memoryview(data)[bounds[lines.offset] : bounds[lines.offset + len(lines)]]
 
 
 def _csv_field(values: pa.Array) -> pa.Array:
@@ -122,4 +127,4 @@ def write_parquet(
         pq.write_table(rows.filter(mask), where / "data_0.parquet", use_dictionary=dictionary)
 
 
-__all__ = ["NULL_PARTITION", "csv_rows", "write_parquet"]
+__all__ = ["NULL_PARTITION", "csv_rows", "csv_text", "write_parquet"]

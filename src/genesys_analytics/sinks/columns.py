@@ -126,8 +126,10 @@ def cut_tables(
 
 
 @cache
-def nested_type(value: str) -> pa.DataType:
-    """The parts of a conversation the tables use, every leaf a string but ``value``."""
+def nested_type(value: str, *, attributes: bool = False) -> pa.DataType:
+    """The parts of a conversation the tables use, every leaf a string but ``value``; with
+    ``attributes``, a participant's ``attributes`` as an object of no fields (which says
+    whether a participant has them: :mod:`.ndjson` reads only those records in Python)."""
     import pyarrow as pa
 
     def struct(*names: str, **lists: pa.DataType) -> pa.DataType:
@@ -144,6 +146,8 @@ def nested_type(value: str) -> pa.DataType:
         "sessionId", "mediaType", "direction", "ani", "dnis", segments=segment, metrics=metric
     )
     participant = struct("participantId", "purpose", "userId", "participantName", sessions=session)
+    if attributes:
+        participant = pa.struct([*participant, pa.field("attributes", pa.struct([]))])
     return struct(
         "conversationId",
         "conversationStart",
@@ -317,7 +321,6 @@ class _Cut:
 def _children(lists: pa.ListArray, *, index: bool = False) -> Any:
     """The objects in ``lists`` (nulls dropped), the row of each one's parent, and, with
     ``index``, each one's position in its list (nulls counted)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     items = lists.flatten()
@@ -326,7 +329,7 @@ def _children(lists: pa.ListArray, *, index: bool = False) -> Any:
     if index:  # a flattened item's index, less where its list starts among them
         offsets = lists.offsets
         start = pc.subtract(offsets.take(parent), offsets[0])
-        found.append(pc.subtract(pa.array(range(len(items)), pa.int32()), start))
+        found.append(pc.subtract(_positions(len(items)), start))
     if items.null_count:
         valid = items.is_valid()
         found = [a.filter(valid) for a in found]
@@ -364,15 +367,26 @@ def _attributes(convs: list[Mapping[str, Any]]) -> pa.Array:
 def _distinct_sorted(n: int, owner: pa.Array, values: pa.Array) -> pa.Array:
     """Per row ``0..n-1``: the distinct non-null ``values`` it owns, sorted."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     pairs = pa.table({"o": owner, "v": values}).filter(values.is_valid())
     pairs = pairs.group_by(["o", "v"], use_threads=False).aggregate([])
     pairs = pairs.sort_by([("o", "ascending"), ("v", "ascending")])
-    lists: list[list[str]] = [[] for _ in range(n)]
-    owners, found = pairs.column("o").to_pylist(), pairs.column("v").to_pylist()
-    for o, v in zip(owners, found, strict=True):
-        lists[o].append(v)
-    return pa.array(lists, pa.list_(pa.string()))
+    owners = pairs.column("o").combine_chunks().cast(pa.int32())
+    # each row's items end where the run of its owner ends (or the last run before it does)
+    runs = pc.run_end_encode(owners, run_end_type=pa.int32())
+    run = pc.index_in(_positions(n), value_set=runs.values)
+    ends = pc.fill_null_forward(runs.run_ends.take(run)).fill_null(0)
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends.cast(pa.int32())])
+    return pa.ListArray.from_arrays(offsets, pairs.column("v").combine_chunks())
+
+
+def _positions(n: int) -> pa.Array:
+    """``0, 1, …, n - 1`` as int32, built by Arrow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int32()), n)), 1)
 
 
 def _int(value: Any) -> int | None:

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from genesys_analytics.api.records import record_json
 from genesys_analytics.errors import ConfigError, GenesysError
 from genesys_analytics.sinks import FORMATS, Format
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
@@ -53,7 +54,7 @@ from genesys_analytics.sinks.parts import (
 )
 from genesys_analytics.sinks.paths import MARKER, layout, ours_to_replace
 from genesys_analytics.sinks.schema import Storage
-from genesys_analytics.sinks.spool import ALL, Spool, canonical, line
+from genesys_analytics.sinks.spool import ALL, Spool, canonical, head
 from genesys_analytics.sinks.staging import remove, scratch_path, sweep_scratch
 from genesys_analytics.sinks.store import DuckDBStore
 from genesys_analytics.sinks.tables import PartWriter, assemble, record_tables, table_file
@@ -113,6 +114,8 @@ DEFAULT_TIMESTAMPS = {CONVERSATIONS_STORAGE.dataset: "conversationStart"}
 
 class FileSink:
     """A file output built from per-chunk parts and assembled into place on :meth:`commit`."""
+
+    json_records = True  # ``write`` reads a record's fields and its JSON (``record_json``)
 
     def __init__(
         self,
@@ -180,8 +183,9 @@ class FileSink:
                     log.warning("skipping a %s record without a valid %s", dataset, field)
                     continue
                 day = ts[:10]
-            by_day.setdefault(day, []).append(
-                line(ts, table, orjson.dumps(key), orjson.dumps(record))
+            # the line in pieces: the record is not copied into a line of its own
+            by_day.setdefault(day, []).extend(
+                (head(ts, table, orjson.dumps(key)), record_json(record), b"\n")
             )
             n += 1
         for day, lines in by_day.items():

@@ -7,19 +7,23 @@ array (:func:`~genesys_analytics.sinks.columns.nested_type`) from the bytes in C
 and each line is its record's ``raw`` as it stands.
 
 The reader is as strict as the tables: a string column given a number, a list given an
-object, a metric value given a boolean make it refuse the batch. What it reads is then
+object, a metric value given a boolean, a participant's ``attributes`` that are not an
+object make it refuse the batch. What it reads is then
 typed exactly as :func:`~genesys_analytics.sinks.columns.conversation_tables` types it, but
 for what it would type loosely: a metric value whose magnitude reaches 2**53 (a double
 does not hold every such integer), a null among a conversation's participants (not
 counted), a null or a repeat among its division ids (skipped, kept once). A batch with any
 of these, or one the reader refuses, is flattened from dicts by ``conversation_tables``.
 Python parses only the records whose participants have ``attributes`` (kept as JSON text).
+The lines are read as they are joined (objects need no separator), so each record's ``raw``
+is a slice of the reader's own buffer, not a copy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -29,8 +33,6 @@ from genesys_analytics.sinks.columns import conversation_tables, cut_tables, nes
 if TYPE_CHECKING:
     import pyarrow as pa
 
-#: Only a record holding this can have a participant with attributes.
-_ATTRIBUTES = b'"attributes":'
 #: From this magnitude on, not every integer is a double.
 _EXACT = 2.0**53
 
@@ -50,8 +52,18 @@ def conversation_tables_json(lines: Sequence[bytes]) -> dict[str, pa.Table]:
 def read_tables(lines: Sequence[bytes]) -> dict[str, pa.Table] | None:
     """The tables as Arrow's JSON reader gives them, or None if it refuses the batch or
     would type it loosely (see the module doc)."""
-    nested = _read(lines) if lines else None
-    return None if nested is None else _cut(nested, lines)
+    if not lines:
+        return None
+    import pyarrow as pa
+
+    data = pa.py_buffer(b"".join(lines))  # read by Arrow, and each record's ``raw`` as it is
+    nested = _read(data, len(lines))
+    if nested is None:
+        return None
+    offsets = pa.array(accumulate(map(len, lines), initial=0), pa.int32())
+    raw = pa.StringArray.from_buffers(len(lines), offsets.buffers()[1], data)
+    raw.validate(full=True)  # UTF-8, as ``pa.array`` would check it
+    return _cut(nested, raw, lines)
 
 
 @cache
@@ -59,34 +71,35 @@ def _schema() -> pa.Schema:
     """What the reader keeps of a record: the nested type's fields and the division ids."""
     import pyarrow as pa
 
-    fields = list(nested_type("DOUBLE"))
+    fields = list(nested_type("DOUBLE", attributes=True))
     return pa.schema([*fields, pa.field("divisionIds", pa.list_(pa.string()))])
 
 
-def _read(lines: Sequence[bytes]) -> pa.StructArray | None:
-    """The batch as one struct array, or None if Arrow's reader refuses it."""
+def _read(data: pa.Buffer, count: int) -> pa.StructArray | None:
+    """The ``count`` objects of JSON in ``data``, one after another (no separator needed), as
+    one struct array, or None if Arrow's reader refuses them."""
     import pyarrow as pa
     import pyarrow.json as pj
 
-    data = b"\n".join(lines)
     try:
         table = pj.read_json(
             pa.BufferReader(data),
-            read_options=pj.ReadOptions(use_threads=False, block_size=len(data) + 1),
+            read_options=pj.ReadOptions(use_threads=False, block_size=data.size + 1),
             parse_options=pj.ParseOptions(
                 explicit_schema=_schema(), unexpected_field_behavior="ignore"
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.num_rows != len(lines):
+    if table.num_rows != count:
         return None
     return table.to_struct_array().combine_chunks()
 
 
-def _cut(nested: pa.StructArray, lines: Sequence[bytes]) -> dict[str, pa.Table] | None:
+def _cut(
+    nested: pa.StructArray, raw: pa.Array, lines: Sequence[bytes]
+) -> dict[str, pa.Table] | None:
     """The tables, or None where the reader typed the batch too loosely."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     plist = nested.field("participants")
@@ -99,8 +112,7 @@ def _cut(nested: pa.StructArray, lines: Sequence[bytes]) -> dict[str, pa.Table] 
     divisions = _divisions(nested.field("divisionIds"))
     if divisions is None:
         return None
-    raw = pa.array(lines, pa.string())
-    return cut_tables(nested, raw, divisions, _attributes(plist, len(parts), lines))
+    return cut_tables(nested, raw, divisions, _attributes(plist, parts, lines))
 
 
 def _divisions(ids: pa.ListArray) -> pa.Array | None:
@@ -123,25 +135,23 @@ def _divisions(ids: pa.ListArray) -> pa.Array | None:
     return pa.ListArray.from_arrays(offsets, items)
 
 
-def _attributes(plist: pa.ListArray, count: int, lines: Sequence[bytes]) -> pa.Array:
+def _attributes(plist: pa.ListArray, parts: pa.StructArray, lines: Sequence[bytes]) -> pa.Array:
     """Each participant's ``attributes`` as compact JSON (NULL without), in the order of
-    ``plist``'s items (objects only: the caller checked)."""
+    ``parts``, the items of ``plist`` (objects only: the caller checked). Only the records
+    of participants whose ``attributes`` the reader found (an object) are parsed."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    found: list[Any] = [None] * count
-    starts: list[int] | None = None
+    holders = pc.indices_nonzero(parts.field("attributes").is_valid())
+    if not len(holders):
+        return pa.nulls(len(parts), pa.string())
+    found: list[Any] = [None] * len(parts)
+    offsets = plist.offsets.to_pylist()
+    parents = pc.list_parent_indices(plist).take(holders).unique().to_pylist()
     dumps = orjson.dumps
-    for i, line in enumerate(lines):
-        if _ATTRIBUTES not in line:
-            continue
-        participants = orjson.loads(line).get("participants")
-        if type(participants) is not list:
-            continue
-        if starts is None:
-            offsets = plist.offsets.to_pylist()
-            starts = [o - offsets[0] for o in offsets]
-        first = starts[i]
-        for j, p in enumerate(participants):
+    for i in parents:
+        first = offsets[i] - offsets[0]
+        for j, p in enumerate(orjson.loads(lines[i])["participants"]):
             if (a := p.get("attributes")) is not None:
                 found[first + j] = dumps(a)
     return pa.array(found, pa.string())

@@ -163,12 +163,10 @@ class Parts:
         seq = int(tmp.name[len(TMP) :])
         record = {"key": key, "dataset": dataset, "meta": meta, "rows": rows}
         _write_atomic(tmp / CHUNK, orjson.dumps(record))
-        for path in tmp.rglob("*"):
-            if path.is_file():
-                _fsync(path)
-            else:
-                fsync_dir(path)
-        fsync_dir(tmp)
+        for directory, _dirs, files in os.walk(tmp, topdown=False):  # ``tmp`` itself last
+            for name in files:
+                _fsync(os.path.join(directory, name))
+            fsync_dir(Path(directory))
         final = self.chunks_dir / f"{seq:08d}-{_digest(key)}"
         os.replace(tmp, final)
         fsync_dir(self.chunks_dir)
@@ -254,9 +252,12 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def _fsync(path: Path) -> None:
-    with path.open("rb+") as f:
-        os.fsync(f.fileno())
+def _fsync(path: str) -> None:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def fsync_dir(directory: Path) -> None:

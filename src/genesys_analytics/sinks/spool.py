@@ -26,6 +26,8 @@ from genesys_analytics.timeutil import fmt, parse_instant
 #: Where a dimension list's records go: it has no timestamp and is one chunk.
 ALL = "all"
 _BUFFER = 1 << 20
+_BLOCK = 256 << 10  # bytes read at once from a spool file while its records come in order
+_GAP = 512  # bytes between two records that still count as one following the other
 
 
 def canonical(stamp: str) -> str:
@@ -44,7 +46,8 @@ class Spool:
         return self.directory / f"{dataset}~{day}.spool"
 
     def add(self, dataset: str, day: str, lines: list[bytes]) -> None:
-        """Append complete lines (each ending in a newline) to the file of ``day``."""
+        """Append complete lines to the file of ``day``: ``lines`` joined end in a newline
+        (the pieces of a line may come apart: a :func:`head`, the record, ``b"\\n"``)."""
         path = self.path(dataset, day)
         f = self._open.get(path)
         if f is None:
@@ -61,7 +64,7 @@ class Spool:
     def take(self, dataset: str, lo: str, hi: str | None) -> Iterator[tuple[int, bytes]]:
         """Remove and yield ``(table, record)`` of the records with ``lo <= timestamp < hi``
         (all of them when ``hi`` is None), the newest copy of a key only, in order."""
-        chosen: dict[bytes, tuple[bytes, int, int, int, int]] = {}  # key → ts, table, where
+        chosen: dict[bytes, tuple[bytes, bytes, int, int, int, int]] = {}  # key → where
         sources: list[Path] = []
         rests: list[tuple[Path, Path]] = []
         lo_b, hi_b = lo.encode(), (hi or "").encode()
@@ -77,28 +80,28 @@ class Spool:
             with path.open("rb", buffering=_BUFFER) as f, rest.open("wb") as out:
                 offset = 0
                 for line in f:
+                    size = len(line)
                     ts, tab, key, _ = line.split(b"\t", 3)
                     if hi is None or lo_b <= ts < hi_b:
                         head = len(ts) + len(tab) + len(key) + 3
-                        where = (ts, int(tab), index, offset + head, len(line) - head - 1)
-                        chosen.pop(key, None)
-                        chosen[key] = where
+                        # the newest copy wins; the order is the sort's, below
+                        chosen[key] = (ts, key, int(tab), index, offset + head, size - head - 1)
                     else:
                         out.write(line)
                         kept += 1
-                    offset += len(line)
+                    offset += size
             if kept:
                 rests.append((rest, path))
             else:
                 rest.unlink()
-        order = sorted(chosen.items(), key=lambda item: (item[1][0], item[0]))
-        fds = [os.open(p, os.O_RDONLY) for p in sources]
+        order = sorted(chosen.values())  # by timestamp, then key (keys are unique)
+        del chosen
+        blocks = _Blocks([os.open(p, os.O_RDONLY) for p in sources])
         try:
-            for _key, (_ts, table, index, start, length) in order:
-                yield table, os.pread(fds[index], length, start)
+            for _ts, _key, table, index, start, length in order:
+                yield table, blocks.read(index, start, length)
         finally:
-            for fd in fds:
-                os.close(fd)
+            blocks.close()
             for path in sources:
                 path.unlink(missing_ok=True)
             for rest, path in rests:
@@ -127,9 +130,45 @@ class Spool:
             f.close()
 
 
+class _Blocks:
+    """Reads records out of the spool files with few system calls (each costs more than a
+    record's copy): a block of ``_BLOCK`` bytes at a time while the records follow each
+    other in their file, as a chunk's pages came; one record at a time while they do not."""
+
+    def __init__(self, fds: list[int]) -> None:
+        self._fds = fds
+        self._index = -1  # the file the block is of
+        self._start = 0  # where in it the block starts
+        self._data = b""
+        self._served = 0  # records read from the block
+        self._end = 0  # where the last record read ends
+
+    def read(self, index: int, start: int, length: int) -> bytes:
+        at = start - self._start
+        if index != self._index or at < 0 or at + length > len(self._data):
+            following = index == self._index and 0 <= start - self._end <= _GAP
+            whole = self._served != 1 or following  # a block, unless the last one served one
+            size = max(length, _BLOCK) if whole else length
+            self._data = os.pread(self._fds[index], size, start)
+            self._index, self._start, self._served, at = index, start, 0, 0
+        self._served += 1
+        self._end = start + length
+        return self._data[at : at + length]
+
+    def close(self) -> None:
+        for fd in self._fds:
+            os.close(fd)
+        self._fds = []
+
+
+def head(ts: str, table: int, key: bytes) -> bytes:
+    """What precedes a spooled record on its line: timestamp, table index and key (JSON)."""
+    return b"%s\t%d\t%s\t" % (ts.encode(), table, key)
+
+
 def line(ts: str, table: int, key: bytes, record: bytes) -> bytes:
     """One spooled record: timestamp, table index, key (JSON) and the record (JSON)."""
-    return b"%s\t%d\t%s\t%s\n" % (ts.encode(), table, key, record)
+    return b"".join((head(ts, table, key), record, b"\n"))
 
 
-__all__ = ["ALL", "Spool", "canonical", "line"]
+__all__ = ["ALL", "Spool", "canonical", "head", "line"]

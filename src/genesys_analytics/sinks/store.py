@@ -11,8 +11,8 @@ before. The lookup of a batch's keys among stored rows is limited to the batch's
 the storage's ``start`` column (a conversation's start never changes), so it does not grow
 with the file.
 
-A batch is held as one line of JSON per record (:func:`encode`; ``orjson``, which is also
-the lossless ``raw``), compact bytes rather than dicts. A full batch of conversations is
+A batch is held as one line of JSON per record (``record_json``: the bytes the service sent,
+or ``orjson``'s; also the lossless ``raw``), compact bytes rather than dicts. A full batch of conversations is
 flattened to Arrow tables on the caller's thread (:mod:`genesys_analytics.sinks.ndjson`'s
 C++ JSON reader, beside the fetch threads, off the writer's path), and DuckDB inserts from
 them as they are; a batch of another dataset goes in as one NDJSON file (in
@@ -59,6 +59,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import orjson
 
+from genesys_analytics.api.records import record_json
 from genesys_analytics.config import StoreSettings
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE, ConversationStorage
 from genesys_analytics.sinks.schema import Storage, Table
@@ -102,11 +103,6 @@ def table_ddl(table: Table) -> str:
         for c in table.columns
     )
     return f"CREATE TABLE IF NOT EXISTS {table.name} ({cols})"
-
-
-def encode(record: dict[str, Any]) -> bytes:
-    """A record as one line of a batch: compact JSON, which is also its lossless ``raw``."""
-    return orjson.dumps(record)
 
 
 def _json_default(value: Any) -> Any:
@@ -153,6 +149,8 @@ def _system_memory_pool() -> None:
 
 class DuckDBStore:
     """Dataset tables + checkpoints in one DuckDB file. One writer at a time."""
+
+    json_records = True  # ``write`` reads a record's key and its JSON (``record_json``)
 
     def __init__(
         self,
@@ -244,7 +242,7 @@ class DuckDBStore:
                 if not isinstance(key, str):
                     log.warning("skipping a %s record without a %s", dataset, storage.key_field)
                     continue
-                line = encode(record)
+                line = record_json(record)
                 old = pending.pop(key, None)  # re-insert: the batch keeps arrival order
                 if old is not None:
                     self._pending_bytes -= len(old) + 1

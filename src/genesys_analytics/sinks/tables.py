@@ -17,7 +17,8 @@ CSV and Parquet parts are written a piece of a chunk at a time. Conversations go
 Arrow alone: the spooled JSON lines are read by Arrow's JSON reader
 (:func:`~genesys_analytics.sinks.ndjson.conversation_tables_json`) and the tables written by
 :mod:`~genesys_analytics.sinks.arrow_files` (CSV byte for byte as DuckDB's COPY writes it;
-Parquet partitioned as DuckDB's ``PARTITION_BY`` lays it out). The other datasets are
+Parquet partitioned as DuckDB's ``PARTITION_BY`` lays it out), two pieces side by side
+(:mod:`~genesys_analytics.sinks.arrow_parts`). The other datasets are
 flattened by the store's own SQL in an in-memory DuckDB, which copies them out. The output
 is then assembled in chunk order: JSON Lines and CSV parts concatenated (a CSV header once),
 Parquet part files linked into place as ``data_<n>.parquet``.
@@ -33,8 +34,7 @@ from typing import Any, BinaryIO
 
 import duckdb
 
-from genesys_analytics.sinks.arrow_files import csv_rows, write_parquet
-from genesys_analytics.sinks.ndjson import conversation_tables_json
+from genesys_analytics.sinks.arrow_parts import ArrowParts, date_column
 from genesys_analytics.sinks.parts import PartChunk
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.store import table_ddl
@@ -47,10 +47,6 @@ PARQUET_OPTIONS = "FORMAT parquet, ROW_GROUP_SIZE_BYTES '8MB'"
 #: a day of 15,000 conversations: 1,000 peaks at 210 MB RSS but pays per-statement
 #: overhead; 5,000 peaks at 250 MB; 2,500 at 236 MB, about as fast as 5,000.
 PIECE = 2500
-#: At most this many conversations at a time, flattened by Arrow (:mod:`.ndjson`). When they
-#: were flattened from dicts, 2,500 peaked at 348 MB RSS on the day above, 1,000 at 272 MB;
-#: from JSON lines, 1,000, 2,500 and 5,000 cost about the same CPU.
-ARROW_PIECE = 1000
 #: DuckDB's cap while flattening a piece, far above what one uses (the in-memory tables of a
 #: piece cannot spill: 2,000 records ran out of memory at 64 MB).
 MEMORY_LIMIT = "128MB"
@@ -67,10 +63,6 @@ def table_file(table: Table, fmt: str) -> str:
     return table.name if fmt == "parquet" else f"{table.name}.{fmt}"
 
 
-def date_column(table: Table) -> str | None:
-    return next((c.name for c in table.columns if c.sql_type == "DATE"), None)
-
-
 class PartWriter:
     """Writes one chunk's records as its part of each table, in a chunk directory."""
 
@@ -80,24 +72,27 @@ class PartWriter:
         self.spill = spill
         self._con: duckdb.DuckDBPyConnection | None = None
         self._created: set[str] = set()
+        self._arrow = ArrowParts(fmt) if fmt in ("csv", "parquet") else None
 
     def write(
         self, storage: Storage, records: Iterable[tuple[int, bytes]], directory: Path
     ) -> dict[str, int]:
         """Write ``(table, record)`` pairs in order; the rows per table.
 
-        CSV and Parquet are flattened ``PIECE`` records (conversations: ``ARROW_PIECE``) at
-        a time, so memory stays small however large a chunk is (a busy day read by one job).
+        CSV and Parquet are flattened ``PIECE`` records at a time (conversations: by
+        :class:`~.arrow_parts.ArrowParts`), so memory stays small however large a chunk is
+        (a busy day read by one job).
         """
         if self.fmt == "jsonl":
             return self._jsonl(storage, records, directory)
+        if storage.dataset == CONVERSATIONS and self._arrow is not None:
+            return self._arrow.write(storage, records, directory)
         rows: dict[str, int] = {t.name: 0 for t in storage.tables}
-        size = min(PIECE, ARROW_PIECE) if storage.dataset == CONVERSATIONS else PIECE
         piece: list[bytes] = []
         index = 0
         for _table, record in records:
             piece.append(record)
-            if len(piece) >= size:
+            if len(piece) >= PIECE:
                 self._piece(storage, piece, directory, index, rows)
                 piece, index = [], index + 1
         if piece or not index:
@@ -116,6 +111,8 @@ class PartWriter:
             rows[name] += n
 
     def close(self) -> None:
+        if self._arrow is not None:
+            self._arrow.close()
         if self._con is not None:
             self._con.close()
             self._con = None
@@ -156,8 +153,6 @@ class PartWriter:
         self, storage: Storage, piece: list[bytes], directory: Path, index: int
     ) -> dict[str, int]:
         """One piece: its rows of each table, appended to each table's part."""
-        if storage.dataset == CONVERSATIONS:
-            return self._arrow(storage, piece, directory, index)
         con = self._connection()
         rows = self._staged(con, storage, piece, directory)
         for table in storage.tables:
@@ -174,32 +169,6 @@ class PartWriter:
                 part.parent.mkdir(exist_ok=True)
                 self._parquet(con, storage, table, part)
         return rows
-
-    def _arrow(
-        self, storage: Storage, piece: list[bytes], directory: Path, index: int
-    ) -> dict[str, int]:
-        """Conversations: flattened by Arrow (:mod:`.ndjson`), written from Arrow
-        (:mod:`.arrow_files`)."""
-        import pyarrow.compute as pc
-
-        arrow = conversation_tables_json(piece)
-        first = arrow[storage.tables[0].name]
-        for table in storage.tables:
-            rows = arrow[table.name]
-            if self.fmt == "csv":
-                with (directory / f"{table.name}.csv").open("ab") as out:
-                    csv_rows(rows.drop_columns(["raw"]) if "raw" in table.names else rows, out)
-                continue
-            by = date_column(table) or date_column(storage.tables[0])
-            values = None
-            if by is not None and by in table.names:
-                values = rows.column(by)
-            elif by is not None:  # a child table: the date of its record's row
-                key = storage.key_column
-                at = pc.index_in(rows.column(key), value_set=first.column(key))
-                values = first.column(by).take(at)
-            write_parquet(rows, table, directory / table.name / str(index), by, values)
-        return {name: table.num_rows for name, table in arrow.items()}
 
     def _staged(
         self, con: duckdb.DuckDBPyConnection, storage: Storage, piece: list[bytes], directory: Path
