@@ -12,8 +12,8 @@ the storage's ``start`` column (a conversation's start never changes), so it doe
 with the file.
 
 A batch is held as one line of JSON per record (``record_json``: the bytes the service sent,
-or ``orjson``'s; also the lossless ``raw``), compact bytes rather than dicts. A full batch of conversations is
-flattened to Arrow tables on the caller's thread (:mod:`genesys_analytics.sinks.ndjson`'s
+or ``orjson``'s; also the lossless ``raw``), compact bytes rather than dicts. A full batch of
+conversations is flattened to Arrow tables on the caller's thread (:mod:`genesys_analytics.sinks.ndjson`'s
 C++ JSON reader, beside the fetch threads, off the writer's path), and DuckDB inserts from
 them as they are; a batch of another dataset goes in as one NDJSON file (in
 ``scratch_dir``, by default a new directory in the system temp folder) that DuckDB parses
