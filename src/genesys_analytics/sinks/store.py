@@ -11,13 +11,13 @@ before. The lookup of a batch's keys among stored rows is limited to the batch's
 the storage's ``start`` column (a conversation's start never changes), so it does not grow
 with the file.
 
-A batch is held as one line of JSON per record (``record_json``: the bytes the service sent,
-or ``orjson``'s; also the lossless ``raw``), compact bytes rather than dicts. A full batch of
-conversations is flattened to Arrow tables on the caller's thread (:mod:`genesys_analytics.sinks.ndjson`'s
-C++ JSON reader, beside the fetch threads, off the writer's path), and DuckDB inserts from
-them as they are; a batch of another dataset goes in as one NDJSON file (in
-``scratch_dir``, by default a new directory in the system temp folder) that DuckDB parses
-and flattens itself (:mod:`genesys_analytics.sinks.flat`).
+A batch is held as one line of JSON per record (``record_json``: the bytes the service
+sent, or ``orjson``'s; also the lossless ``raw``), compact bytes rather than dicts. A full
+batch of conversations is flattened to Arrow tables on the caller's thread
+(:mod:`genesys_analytics.sinks.ndjson`'s C++ JSON reader, beside the fetch threads, off the
+writer's path), and DuckDB inserts from them as they are; a batch of another dataset goes
+in as one NDJSON file (in ``scratch_dir``, by default a new directory in the system temp
+folder) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flat`).
 
 Upserts tell *new* records from *updated* ones (an existing key whose ``raw`` changed):
 :attr:`DuckDBStore.changes` counts both per dataset, so an incremental run can say what
