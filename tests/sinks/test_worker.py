@@ -118,3 +118,49 @@ def test_an_idle_fold_commits_what_was_written_once_the_wal_is_large(
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT conversation_id FROM conversations").fetchall()
     assert rows == ([("a",)] if due else [])
+
+
+def test_wait_for_room_returns_once_the_queued_job_is_taken_not_when_it_is_done() -> None:
+    worker = Worker(depth=2)
+    gate, second = threading.Event(), threading.Event()
+    worker.submit(lambda: gate.wait(timeout=30))
+    worker.submit(lambda: (second.set(), gate.wait(timeout=30)))
+    waited = threading.Event()
+    waiter = threading.Thread(target=lambda: (worker.wait_for_room(), waited.set()))
+    waiter.start()
+    assert not waited.wait(timeout=0.2)  # the second job still waits behind the first
+    gate.set()
+    assert second.wait(timeout=30)
+    assert waited.wait(timeout=30)
+    waiter.join()
+    worker.stop()
+
+
+def test_a_batch_inserted_in_an_open_transaction_is_not_kept_until_the_commit(
+    tmp_path: Path,
+) -> None:
+    import weakref
+
+    store = DuckDBStore(tmp_path / "s.duckdb", batch_size=1, commit_every=100)
+    seen: list[weakref.ref[Any]] = []
+    build = store_module.ArrowBatch.of
+
+    def of(storage: Any, lines: Any) -> store_module.ArrowBatch:
+        batch = build(storage, lines)
+        seen.extend(weakref.ref(t) for t in batch.tables.values())
+        return batch
+
+    store_module.ArrowBatch.of = of  # type: ignore[method-assign]
+    try:
+        day = "2024-05-01T10:00:00.000Z"
+        for cid in ("a", "b", "c"):
+            store.write("conversations", [conv(cid, day)])
+        assert store.done_chunks("conversations") == {}  # all inserted, none committed
+        assert store._in_txn
+        assert len(seen) >= 15 and all(r() is None for r in seen)
+        store.checkpoint("conversations", "k1", {})
+    finally:
+        store_module.ArrowBatch.of = build  # type: ignore[method-assign]
+        store.close()
+    with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM conversations").fetchall() == [(3,)]
