@@ -32,13 +32,14 @@ queued: the bound on batches in memory); :meth:`checkpoint`, :meth:`commit`, :me
 :meth:`close` lets it finish (a second interrupt cuts it short), then rolls back what was
 not committed. A failed statement is raised by the next call.
 
-Transactions: rows written since the last checkpoint sit in one open transaction;
-:meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` (with its dataset
-in ``meta``) and commits, so
-a chunk is never recorded without its rows. A crash (or :meth:`close` without a
-checkpoint) rolls uncheckpointed rows back; they are re-read on resume. A very long
-chunk is committed every ``commit_every`` conversations *without* a checkpoint, which
-keeps the transaction bounded and still never records an incomplete chunk.
+Transactions: each batch is committed once inserted (``commit_every`` batches' worth of
+records: 1 by default). DuckDB keeps an Arrow table registered inside a transaction until
+the transaction ends, so a transaction over many batches held them all (~6 MB each);
+committing each one keeps two batches in memory at most. :meth:`DuckDBStore.checkpoint`
+records the chunk in ``_export_chunks`` (with its dataset in ``meta``) after its last
+batch, in the same commit, so a chunk is never recorded without its rows. A crash leaves
+the committed rows of an unrecorded chunk in the file: resume reads the chunk again and
+upserts it by key, so nothing is lost or doubled.
 """
 
 from __future__ import annotations
@@ -147,34 +148,6 @@ def _system_memory_pool() -> None:
     pa.set_memory_pool(pa.system_memory_pool())
 
 
-_KEYS = "_batch_keys"  # the keys of the conversations batch being inserted
-
-
-class _Current:
-    """The Arrow table a registered view shows now: the batch being inserted, else none.
-
-    A view registered (or unregistered) inside a transaction is kept, with the Arrow table
-    it holds, until the transaction ends: one view per batch kept every batch of a
-    ``commit_every`` transaction in memory (~6 MB each, 30-40 MB of peak RSS). So each
-    view is registered once and shows the table put here for as long as the batch's
-    statements run.
-    """
-
-    def __init__(self, table: pa.Table) -> None:
-        self.table: pa.Table | None = table
-
-    def _now(self) -> pa.Table:
-        if self.table is None:
-            raise RuntimeError("no batch is being inserted")
-        return self.table
-
-    def __arrow_c_schema__(self) -> object:
-        return self._now().schema.__arrow_c_schema__()
-
-    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
-        return self._now().__arrow_c_stream__(requested_schema)
-
-
 class DuckDBStore:
     """Dataset tables + checkpoints in one DuckDB file. One writer at a time."""
 
@@ -188,7 +161,7 @@ class DuckDBStore:
         tables: Iterable[str] | None = None,
         batch_size: int = BATCH_SIZE,
         batch_bytes: int = BATCH_BYTES,
-        commit_every: int = 10_000,
+        commit_every: int = 1,
         raw_only: bool = False,
         scratch_dir: Path | None = None,
         settings: StoreSettings | None = None,
@@ -213,7 +186,6 @@ class DuckDBStore:
         self._uncommitted = 0
         self._in_txn = False
         self._changes: dict[str, list[int]] = {}
-        self._current: dict[str, _Current] = {}  # view → what it shows (_write_arrow)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path))
         # After connecting: a scratch directory is only touched by the file's one writer.
@@ -434,32 +406,25 @@ class DuckDBStore:
         """
         self._begin()
         views = {name: f"_batch_{name}" for name in batch.tables}
-        first = views[storage.tables[0].name]
-        # The keys alone, looked up once per keyed table (a view reads every column).
-        shown = {view: batch.tables[name] for name, view in views.items()}
-        shown[_KEYS] = shown[first].select([storage.key_column])
-        for view, table in shown.items():
-            current = self._current.get(view)
-            if current is None:  # registered once: see _Current
-                current = self._current[view] = _Current(table)
-                self.con.register(view, current)
-            current.table = table
+        for name, view in views.items():
+            self.con.register(view, batch.tables[name])
         try:
             within, bounds = "", []
             if batch.bounds is not None and storage.start is not None:
                 within = _WITHIN.format(storage.start[0])
                 bounds = list(batch.bounds)
+            first = views[storage.tables[0].name]
             raw = f"SELECT {storage.key_column} AS k, raw FROM {first}"
-            keys = f"SELECT {storage.key_column} FROM {_KEYS}"
-            self._replace(storage, keys, raw, within, bounds, batch.rows)
+            self._replace(storage, storage.batch_keys, raw, within, bounds, batch.rows)
             for table in self._tables[storage.dataset]:
                 names = ", ".join(storage.columns(table.name, raw_only=self.raw_only))
                 self.con.execute(
                     f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {views[table.name]}"
                 )
-        finally:
-            for view in shown:
-                self._current[view].table = None
+        finally:  # after a failed statement, the error that aborted the transaction counts
+            for view in views.values():
+                with contextlib.suppress(duckdb.Error):
+                    self.con.unregister(view)
         self._uncommitted += batch.rows
         if self._uncommitted >= self.commit_every:
             self._commit()
