@@ -191,7 +191,7 @@ def test_store_settings_default_and_from_the_environment(tmp_path: Path) -> None
     from genesys_analytics.config import StoreSettings
 
     none = tmp_path / "absent.env"
-    assert StoreSettings.from_env({}, dotenv_path=none) == StoreSettings("80MB", 1)
+    assert StoreSettings.from_env({}, dotenv_path=none) == StoreSettings("48MB", 1)
     env = {"GENESYS_DUCKDB_MEMORY": " 1.5 GB ", "GENESYS_DUCKDB_THREADS": "2"}
     assert StoreSettings.from_env(env, dotenv_path=none) == StoreSettings("1.5GB", 2)
 

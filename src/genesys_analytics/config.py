@@ -63,8 +63,10 @@ DEFAULT_MAX_ATTEMPTS = 8  # per request, the first one included (decisions.md §
 # back during a run, so RSS would grow with the export; capped, it stays flat (and spills
 # to a temp directory beside the file if ever needed). One thread: a batch is one stream
 # that a second thread barely speeds up, each thread needs buffers under the cap, and the
-# other core is left to the HTTP workers. Measured: bench/PERFORMANCE.md.
-DEFAULT_DUCKDB_MEMORY = "80MB"
+# other core is left to the HTTP workers. 48MB: conversations reach DuckDB as Arrow tables
+# (no JSON parsed inside it); 32MB ran out of memory on the first batches, 40MB did not (100,800
+# conversations). Measured: bench/PERFORMANCE.md.
+DEFAULT_DUCKDB_MEMORY = "48MB"
 DEFAULT_DUCKDB_THREADS = 1
 _MEMORY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)\s*$", re.IGNORECASE)
 

@@ -1,4 +1,4 @@
-"""The pure-Python flattener: the reference the SQL flattener (``sinks/flatten.py``) must match.
+"""The pure-Python flattener: the reference the Arrow flattener (``sinks/ndjson.py``) must match.
 
 One conversation dict, exactly as the API returns it, becomes one row of
 ``conversations`` plus rows of ``participants``, ``sessions``, ``segments`` and

@@ -12,6 +12,7 @@ import pytest
 
 from genesys_analytics.errors import ConfigError
 from genesys_analytics.sinks.files import open_sink
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.parts import parts_path
 from genesys_analytics.sinks.paths import MARKER
 from genesys_analytics.sinks.staging import (
@@ -21,6 +22,7 @@ from genesys_analytics.sinks.staging import (
     staged_export,
 )
 from genesys_analytics.sinks.store import DuckDBStore
+from genesys_analytics.sinks.user_details import USER_DETAILS_STORAGE
 from genesys_analytics.timeutil import Interval
 
 UTC = timezone.utc
@@ -551,9 +553,11 @@ def test_batches_go_through_a_scratch_directory_beside_the_database(
     systmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(systmp))
     db = tmp_path / "out.duckdb"
-    sink = open_sink(db, "duckdb")
+    # Conversations go to the store as Arrow tables; the other datasets as NDJSON files.
+    sink = open_sink(db, "duckdb", storages=[CONVERSATIONS_STORAGE, USER_DETAILS_STORAGE])
     sink.write("conversations", [A])
-    sink.checkpoint("conversations", "k1", {})
+    sink.write("user-details", [{"recordKey": "u|routing|t", "userId": "u", "kind": "routing"}])
+    sink.checkpoint("user-details", "k1", {})
     assert (scratch_path(db) / "batch-0.ndjson").is_file()
     sink.close()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.duckdb", "systmp"]

@@ -1,4 +1,4 @@
-"""The store flattens in DuckDB (flattener): it must give exactly the rows of records.flatten."""
+"""The store flattens with Arrow (sinks/ndjson.py): exactly the rows of the reference."""
 
 from __future__ import annotations
 
@@ -122,19 +122,17 @@ def test_sql_flattening_matches_the_python_reference(tmp_path: Path) -> None:
         assert got == want, name
 
 
-def test_malformed_list_elements_are_documented_difference(tmp_path: Path) -> None:
-    """A non-object list element: the reference skips it, SQL gives a row of NULLs."""
+def test_malformed_list_elements_are_skipped_as_the_reference_does(tmp_path: Path) -> None:
+    """A non-object list element is skipped (and not counted), as the reference does."""
     conv = {"conversationId": "n", "participants": [5, {"participantId": "p"}]}
     db = tmp_path / "out.duckdb"
     store = DuckDBStore(db)
     store.write("conversations", [conv])
     store.commit()
     store.close()
-    got = table_rows(db, "participants")
-    assert sorted(got, key=lambda r: r[1] or "") == [
-        ("n", None, None, None, None, None),
-        ("n", "p", None, None, None, None),
-    ]
+    assert table_rows(db, "participants") == [("n", "p", None, None, None, None)]
+    assert table_rows(db, "conversations")[0][8] == 1  # participant_count
+    assert table_rows(db, "participants") == flatten_many([conv]).table("participants")
 
 
 def test_raw_is_byte_exact_and_batches_split_by_bytes(tmp_path: Path) -> None:
@@ -186,3 +184,21 @@ def test_duckdb_memory_cap_and_threads_come_from_the_settings(tmp_path: Path) ->
         store.close()
     assert threads == 2
     assert memory.replace(" ", "") in {"64.0MB", "61.0MiB", "64MB"}
+
+
+def test_conversations_and_other_datasets_share_a_store(tmp_path: Path) -> None:
+    from genesys_analytics.sinks.user_details import USER_DETAILS_STORAGE
+
+    db = tmp_path / "out.duckdb"
+    store = DuckDBStore(db, storages=[CONVERSATIONS_STORAGE, USER_DETAILS_STORAGE])
+    status = {"recordKey": "u|routing|t", "userId": "u", "kind": "routing"}
+    for i in range(2):  # each dataset after the other, twice
+        store.write("user-details", [{**status, "recordKey": f"u|routing|{i}"}])
+        store.checkpoint("user-details", f"u{i}", {})
+        store.write("conversations", [{"conversationId": f"c{i}"}])
+        store.checkpoint("conversations", f"c{i}", {})
+    store.close()
+    assert [r[0] for r in table_rows(db, "conversations")] == ["c0", "c1"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        found = con.execute("SELECT count(*) FROM user_routing_status").fetchone()
+    assert found == (2,)

@@ -44,17 +44,18 @@ def test_keys_stay_unique_under_rewrites_overlapping_batches_and_resume(tmp_path
     # an overlapping chunk: a and d again (a changed), e new
     store.write("conversations", [conv("a", DAY1, version=3), conv("d", DAY2), conv("e", DAY2)])
     store.checkpoint("conversations", "k2", {})
-    # an interrupted chunk: rolled back on close, so its copies never land
+    # an interrupted chunk: its flushed batch was committed, its checkpoint never made
     store.write("conversations", [conv("c", DAY2, version=4), conv("f", DAY1)])
-    assert store.changes == {"conversations": [6, 3]}  # counted as flushed, then rolled back
+    assert store.changes == {"conversations": [6, 3]}
     store.close()
-    assert_unique(db, {"a": 3, "b": 2, "c": 1, "d": 1, "e": 1})
-    # resume: the interrupted chunk is read again, over the same file
+    assert_unique(db, {"a": 3, "b": 2, "c": 4, "d": 1, "e": 1, "f": 1})
+    assert "k3" not in DuckDBStore(db).done_chunks("conversations")
+    # resume: the interrupted chunk is read again, over the same file: nothing doubled
     again = DuckDBStore(db, batch_size=2)
     again.write("conversations", [conv("c", DAY2, version=4), conv("f", DAY1), conv("a", DAY1)])
     again.checkpoint("conversations", "k3", {})
     again.commit()
-    assert again.changes == {"conversations": [1, 2]}
+    assert again.changes == {"conversations": [0, 1]}
     again.close()
     assert_unique(db, {"a": 1, "b": 2, "c": 4, "d": 1, "e": 1, "f": 1})
 

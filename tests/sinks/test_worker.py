@@ -72,7 +72,7 @@ def test_a_batch_that_fails_on_the_writer_thread_is_raised_by_the_next_call(
         raise duckdb.IOException("No space left on device")
 
     assert store.done_chunks("conversations").keys() == {"k1"}  # "a" is in: nothing queued
-    store._upsert = full  # type: ignore[method-assign]
+    store._replace = full  # type: ignore[method-assign]
     store.write("conversations", [conv("b", day)])  # handed over: returns at once
     with pytest.raises(duckdb.IOException, match="No space left"):
         store.checkpoint("conversations", "k2", {})  # waits for what was handed over
@@ -105,38 +105,23 @@ def test_idle_work_runs_once_the_queue_is_empty_not_between_queued_jobs() -> Non
     assert ran == ["slow", "a", "b", "idle"]
 
 
-@pytest.mark.parametrize("written", [True, False])
-def test_an_idle_fold_commits_what_was_written_and_folds_the_wal(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, written: bool
+@pytest.mark.parametrize("commit_every", [1, 100])
+@pytest.mark.parametrize("due", [True, False])
+def test_an_idle_fold_commits_what_was_written_and_folds_a_wal_that_is_due(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, commit_every: int, due: bool
 ) -> None:
-    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1 << 40)
+    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1 if due else 1 << 40)
     db = tmp_path / "s.duckdb"
-    store = DuckDBStore(db, batch_size=1)
-    if written:
-        store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
+    store = DuckDBStore(db, batch_size=1, commit_every=commit_every)
+    store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
     store._worker.call(store._fold_if_due)  # what the thread runs when idle
+    assert not store._in_txn  # committed, by the batch or by the idle fold
     wal = db.with_name(db.name + ".wal")
-    if written:  # folded although the WAL is far below IDLE_FOLD_BYTES
-        assert not wal.exists() or wal.stat().st_size == 0
-    store.close()  # no checkpoint: only the idle fold committed the row
+    assert (not wal.exists() or wal.stat().st_size == 0) == due
+    store.close()  # no checkpoint: the row was committed all the same
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT conversation_id FROM conversations").fetchall()
-    assert rows == ([("a",)] if written else [])
-
-
-def test_an_idle_fold_folds_a_large_wal_of_committed_chunks(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(store_module, "IDLE_FOLD_BYTES", 1)
-    db = tmp_path / "s.duckdb"
-    store = DuckDBStore(db)
-    store.write("conversations", [conv("a", "2024-05-01T10:00:00.000Z")])
-    store.checkpoint("conversations", "k1", {"start": "x"})  # committed: in the WAL
-    wal = db.with_name(db.name + ".wal")
-    assert wal.stat().st_size > 0
-    store._worker.call(store._fold_if_due)
-    assert not wal.exists() or wal.stat().st_size == 0
-    store.close()
+    assert rows == [("a",)]
 
 
 def test_idle_work_waits_for_a_pause_as_long_as_idle_after() -> None:
@@ -146,3 +131,48 @@ def test_idle_work_waits_for_a_pause_as_long_as_idle_after() -> None:
     assert worker.call(lambda: ran.append("b") or "done") == "done"
     worker.stop()  # the queue was empty between jobs, never for an hour
     assert ran == ["a", "b"]
+
+
+def test_wait_for_room_returns_once_the_queued_job_is_taken_not_when_it_is_done() -> None:
+    worker = Worker(depth=2)
+    gate, second = threading.Event(), threading.Event()
+    worker.submit(lambda: gate.wait(timeout=30))
+    worker.submit(lambda: (second.set(), gate.wait(timeout=30)))
+    waited = threading.Event()
+    waiter = threading.Thread(target=lambda: (worker.wait_for_room(), waited.set()))
+    waiter.start()
+    assert not waited.wait(timeout=0.2)  # the second job still waits behind the first
+    gate.set()
+    assert second.wait(timeout=30)
+    assert waited.wait(timeout=30)
+    waiter.join()
+    worker.stop()
+
+
+def test_a_batch_is_committed_once_inserted_so_its_arrow_tables_go(tmp_path: Path) -> None:
+    """DuckDB keeps a view registered inside a transaction, and its Arrow table, until the
+    transaction ends: each batch is committed once inserted, so none is kept."""
+    import weakref
+
+    store = DuckDBStore(tmp_path / "s.duckdb", batch_size=1)
+    seen: list[weakref.ref[Any]] = []
+    build = store_module.ArrowBatch.of
+
+    def of(storage: Any, lines: Any) -> store_module.ArrowBatch:
+        batch = build(storage, lines)
+        seen.extend(weakref.ref(t) for t in batch.tables.values())
+        return batch
+
+    store_module.ArrowBatch.of = of  # type: ignore[method-assign]
+    try:
+        day = "2024-05-01T10:00:00.000Z"
+        for cid in ("a", "b", "c"):
+            store.write("conversations", [conv(cid, day)])
+        assert store.done_chunks("conversations") == {}  # all inserted, no chunk recorded
+        assert not store._in_txn
+        assert len(seen) >= 15 and all(r() is None for r in seen)
+    finally:
+        store_module.ArrowBatch.of = build  # type: ignore[method-assign]
+        store.close()  # no checkpoint: the rows were committed all the same
+    with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM conversations").fetchall() == [(3,)]

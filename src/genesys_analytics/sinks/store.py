@@ -11,10 +11,13 @@ before. The lookup of a batch's keys among stored rows is limited to the batch's
 the storage's ``start`` column (a conversation's start never changes), so it does not grow
 with the file.
 
-A batch goes in as one NDJSON file (``orjson`` per conversation, which is also the
-lossless ``raw``; in ``scratch_dir``, by default a new directory in the system temp
-folder) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flatten`):
-no per-row Python work, and the pending batch is held as compact bytes, not dicts.
+A batch is held as one line of JSON per record (``record_json``: the bytes the service
+sent, or ``orjson``'s; also the lossless ``raw``), compact bytes rather than dicts. A full
+batch of conversations is flattened to Arrow tables on the caller's thread
+(:mod:`genesys_analytics.sinks.ndjson`'s C++ JSON reader, beside the fetch threads, off the
+writer's path), and DuckDB inserts from them as they are; a batch of another dataset goes
+in as one NDJSON file (in ``scratch_dir``, by default a new directory in the system temp
+folder) that DuckDB parses and flattens itself (:mod:`genesys_analytics.sinks.flat`).
 
 Upserts tell *new* records from *updated* ones (an existing key whose ``raw`` changed):
 :attr:`DuckDBStore.changes` counts both per dataset, so an incremental run can say what
@@ -22,20 +25,21 @@ it changed. A rewritten record with the same content counts as neither.
 
 Every statement runs on a thread of its own (:mod:`genesys_analytics.sinks.worker`), in the
 order the calls came in: DuckDB releases the GIL, so it inserts one batch while the
-caller's thread gathers the next (two cores busy instead of one). :meth:`write` hands a
-full batch over and returns (it waits only while a batch is already queued: the bound on
-batches in memory); :meth:`checkpoint`, :meth:`commit`, :meth:`done_chunks` and
+caller's thread gathers and flattens the next (two cores busy instead of one).
+:meth:`write` hands a full batch over and returns (it waits only while a batch is already
+queued: the bound on batches in memory); :meth:`checkpoint`, :meth:`commit`, :meth:`done_chunks` and
 :attr:`changes` wait for what was handed over (a checkpoint that returned is durable);
 :meth:`close` lets it finish (a second interrupt cuts it short), then rolls back what was
 not committed. A failed statement is raised by the next call.
 
-Transactions: rows written since the last checkpoint sit in one open transaction;
-:meth:`DuckDBStore.checkpoint` records the chunk in ``_export_chunks`` (with its dataset
-in ``meta``) and commits, so
-a chunk is never recorded without its rows. A crash (or :meth:`close` without a
-checkpoint) rolls uncheckpointed rows back; they are re-read on resume. A very long
-chunk is committed every ``commit_every`` conversations *without* a checkpoint, which
-keeps the transaction bounded and still never records an incomplete chunk.
+Transactions: each batch is committed once inserted (``commit_every`` batches' worth of
+records: 1 by default). DuckDB keeps an Arrow table registered inside a transaction until
+the transaction ends, so a transaction over many batches held them all (~6 MB each);
+committing each one keeps two batches in memory at most. :meth:`DuckDBStore.checkpoint`
+records the chunk in ``_export_chunks`` (with its dataset in ``meta``) after its last
+batch, in the same commit, so a chunk is never recorded without its rows. A crash leaves
+the committed rows of an unrecorded chunk in the file: resume reads the chunk again and
+upserts it by key, so nothing is lost or doubled.
 """
 
 from __future__ import annotations
@@ -48,20 +52,24 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import orjson
 
 from genesys_analytics.api.records import record_json
 from genesys_analytics.config import StoreSettings
-from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
+from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE, ConversationStorage
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
 from genesys_analytics.sinks.views import create_views
 from genesys_analytics.sinks.worker import Worker
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 log = logging.getLogger(__name__)
 
@@ -78,12 +86,12 @@ BATCH_BYTES = 8 << 20
 #: the WAL a crash leaves to replay instead. :meth:`DuckDBStore.commit` folds it at the end.
 CHECKPOINT_THRESHOLD = "1GB"
 #: When the writer thread's queue has stayed empty this long, it commits what is written
-#: and folds the WAL (``_fold_if_due``): a rate-bound export's end then holds only its last
-#: batch (its pacing run ended 2.2 s after the last response, 0.4 s with this), while a
-#: feeder that keeps the writer busy (a cpu-bound export) leaves the fold to the end.
+#: and folds a WAL of ``IDLE_FOLD_BYTES`` into the file (``_fold_if_due``): a rate-bound
+#: export's end then holds only its last batch (its pacing run ended 2.2 s after the last
+#: response, 0.4 s with this), while a feeder that keeps the writer busy (a cpu-bound
+#: export) leaves the fold to the end (one fold costs least).
 IDLE_AFTER = 0.25
-#: ... and folds a WAL of this size even with nothing uncommitted (chunks' commits).
-IDLE_FOLD_BYTES = 32 << 20
+IDLE_FOLD_BYTES = 1 << 20
 #: The NDJSON files batches go through, in the store's scratch directory: one being read by
 #: the worker, one queued, one just written (taken in turn).
 BATCH_FILES = tuple(f"batch-{i}.ndjson" for i in range(3))
@@ -106,6 +114,44 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+@dataclass(frozen=True)
+class ArrowBatch:
+    """A batch of records flattened to Arrow tables (on the caller's thread), with the range
+    of its records' start (None when one has none) for the lookup of stored copies."""
+
+    tables: dict[str, pa.Table]
+    rows: int
+    bounds: tuple[Any, Any] | None
+
+    @classmethod
+    def of(cls, storage: ConversationStorage, lines: Sequence[bytes]) -> ArrowBatch:
+        import pyarrow.compute as pc
+
+        _system_memory_pool()
+        tables = storage.arrow_tables(lines)
+        first = tables[storage.tables[0].name]
+        bounds = None
+        if first.num_rows and storage.start is not None:
+            column = first.column(storage.start[0])
+            if not column.null_count:
+                found = pc.min_max(column)
+                bounds = (found["min"].as_py(), found["max"].as_py())
+        return cls(tables, first.num_rows, bounds)
+
+
+@functools.cache
+def _system_memory_pool() -> None:
+    """Arrow allocates with the C library's malloc from here on, not its own mimalloc pool.
+
+    mimalloc keeps what a batch freed for the next (tens of MB at the peak of an export);
+    glibc, as an export sets it up (:mod:`genesys_analytics.extraction.allocator`), maps
+    large blocks on their own and gives them back when they are freed.
+    """
+    import pyarrow as pa
+
+    pa.set_memory_pool(pa.system_memory_pool())
+
+
 class DuckDBStore:
     """Dataset tables + checkpoints in one DuckDB file. One writer at a time."""
 
@@ -119,7 +165,7 @@ class DuckDBStore:
         tables: Iterable[str] | None = None,
         batch_size: int = BATCH_SIZE,
         batch_bytes: int = BATCH_BYTES,
-        commit_every: int = 10_000,
+        commit_every: int = 1,
         raw_only: bool = False,
         scratch_dir: Path | None = None,
         settings: StoreSettings | None = None,
@@ -174,7 +220,8 @@ class DuckDBStore:
             if store is not None:
                 store._fold_if_due()
 
-        self._worker = Worker(depth=1, idle=idle, idle_after=IDLE_AFTER)  # runs every statement from here on
+        # Runs every statement from here on.
+        self._worker = Worker(depth=1, idle=idle, idle_after=IDLE_AFTER)
         self._stop_worker = weakref.finalize(self, self._worker.stop, abort=True)
 
     @property
@@ -263,15 +310,16 @@ class DuckDBStore:
         self._commit()
 
     def _fold_if_due(self) -> None:
-        """When idle: commit what is written and fold the WAL into the file, so that a pause
-        (a rate-bound export waiting for pages) leaves the end of the export only its last
-        batch; with nothing uncommitted, a WAL of ``IDLE_FOLD_BYTES`` is folded all the same."""
+        """When idle (``IDLE_AFTER``): commit what is written, and fold the WAL into the file
+        once it holds ``IDLE_FOLD_BYTES``."""
+        if self._uncommitted:
+            self._commit()
         wal = self.path.with_name(self.path.name + ".wal")
         try:
             size = wal.stat().st_size
         except OSError:
-            size = 0
-        if self._uncommitted or size >= IDLE_FOLD_BYTES:
+            return
+        if size >= IDLE_FOLD_BYTES:
             self._commit_all()
 
     def _commit_all(self) -> None:
@@ -317,17 +365,26 @@ class DuckDBStore:
         self._uncommitted = 0
 
     def _flush(self) -> None:
-        """Write the pending batches to files and hand them over to the worker."""
+        """Hand the pending batches over to the worker: conversations as Arrow tables built
+        here (beside the fetch threads), other datasets as NDJSON files."""
         for dataset, pending in self._pending.items():
             if not pending:
+                continue
+            storage = self._storages[dataset]
+            lines = list(pending.values())
+            pending.clear()
+            if isinstance(storage, ConversationStorage):
+                # Built once the batch before it is being inserted: two batches at most
+                # (one inserted, one built), not a third waiting for its turn.
+                self._worker.wait_for_room()
+                batch = ArrowBatch.of(storage, lines)
+                self._worker.submit(functools.partial(self._write_arrow, storage, batch))
                 continue
             path = self._tmpdir / BATCH_FILES[self._batches % len(BATCH_FILES)]
             self._batches += 1
             with path.open("wb") as f:
-                f.write(b"\n".join(pending.values()))
-            job = functools.partial(self._write_batch, self._storages[dataset], path, len(pending))
-            pending.clear()
-            self._worker.submit(job)
+                f.write(b"\n".join(lines))
+            self._worker.submit(functools.partial(self._write_batch, storage, path, len(lines)))
         self._pending_bytes = 0
 
     def _upsert(self, storage: Storage, path: str, total: int) -> None:
@@ -345,9 +402,58 @@ class DuckDBStore:
                     insert.replace(f"INTO {table.name} ", f"INTO {_staged(table)} ", 1)
                 )
             return
+        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
+        self._replace(storage, storage.batch_keys, batch, *self._within(storage), total)
+        for table in tables:
+            self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+
+    def _write_arrow(self, storage: ConversationStorage, batch: ArrowBatch) -> None:
+        """Upsert one batch of Arrow tables in the open transaction (as ``_write_batch``).
+
+        DuckDB sees each table as ``_batch_<table>`` (what ``storage.batch_keys`` reads).
+        """
+        self._begin()
+        views = {name: f"_batch_{name}" for name in batch.tables}
+        for name, view in views.items():
+            self.con.register(view, batch.tables[name])
+        try:
+            within, bounds = "", []
+            if batch.bounds is not None and storage.start is not None:
+                within = _WITHIN.format(storage.start[0])
+                bounds = list(batch.bounds)
+            first = views[storage.tables[0].name]
+            raw = f"SELECT {storage.key_column} AS k, raw FROM {first}"
+            self._replace(storage, storage.batch_keys, raw, within, bounds, batch.rows)
+            for table in self._tables[storage.dataset]:
+                names = ", ".join(storage.columns(table.name, raw_only=self.raw_only))
+                self.con.execute(
+                    f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {views[table.name]}"
+                )
+        finally:  # after a failed statement, the error that aborted the transaction counts
+            for view in views.values():
+                with contextlib.suppress(duckdb.Error):
+                    self.con.unregister(view)
+        self._uncommitted += batch.rows
+        if self._uncommitted >= self.commit_every:
+            self._commit()
+
+    def _replace(
+        self,
+        storage: Storage,
+        keys: str,
+        batch: str,
+        within: str,
+        bounds: list[Any],
+        total: int,
+    ) -> None:
+        """Count the batch's new and updated records and delete the stored copies of its keys.
+
+        ``keys`` selects the batch's keys, ``batch`` its ``(k, raw)`` pairs; ``within`` and
+        ``bounds`` limit the lookup among stored rows (:meth:`_within`).
+        """
+        tables = self._tables[storage.dataset]
         key = storage.key_column
-        stored = f"{key} IN ({storage.batch_keys})"
-        within, bounds = self._within(storage)
+        stored = f"{key} IN ({keys})"
         keyed = [t.name for t in tables if t.name in storage.key_tables]
         # Keys first: reading ``raw`` costs what the range holds, and a first run finds none.
         held = " UNION ALL ".join(
@@ -355,7 +461,7 @@ class DuckDBStore:
         )
         found = self.con.execute(f"SELECT count(*) FROM ({held})", bounds * len(keyed)).fetchone()
         existing = found[0] if found else 0
-        updated = self._updated(storage, keyed, stored + within, bounds) if existing else 0
+        updated = self._updated(storage, keyed, stored + within, bounds, batch) if existing else 0
         counts = self._changes.setdefault(storage.dataset, [0, 0])
         counts[0] += total - existing
         counts[1] += updated
@@ -365,15 +471,14 @@ class DuckDBStore:
                     self.con.execute(f"DELETE FROM {table.name} WHERE {stored}{within}", bounds)
                 else:
                     self.con.execute(f"DELETE FROM {table.name} WHERE {stored}")
-        for table in tables:
-            self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
 
-    def _updated(self, storage: Storage, keyed: list[str], where: str, bounds: list[Any]) -> int:
+    def _updated(
+        self, storage: Storage, keyed: list[str], where: str, bounds: list[Any], batch: str
+    ) -> int:
         """How many of the batch's records differ from their stored copy (by ``raw``)."""
         held = " UNION ALL ".join(
             f"SELECT {storage.key_column} AS k, raw FROM {name} WHERE {where}" for name in keyed
         )
-        batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
         row = self.con.execute(
             "SELECT count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
             f"FROM ({held}) h JOIN ({batch}) b USING (k)",
@@ -397,7 +502,7 @@ class DuckDBStore:
         ).fetchone()
         if row is None or row[0] is None or row[2]:
             return "", []
-        return f" AND ({column} BETWEEN ? AND ? OR {column} IS NULL)", [row[0], row[1]]
+        return _WITHIN.format(column), [row[0], row[1]]
 
     # -- snapshots ----------------------------------------------------------------------
 
@@ -428,6 +533,10 @@ class DuckDBStore:
             self.con.execute(f"DELETE FROM {table.name}")
             self.con.execute(f"INSERT INTO {table.name} SELECT * FROM {_staged(table)}")
             self.con.execute(f"DROP TABLE {_staged(table)}")
+
+
+#: Where a stored copy of a batch's record can be: within the range of the batch's start.
+_WITHIN = " AND ({0} BETWEEN ? AND ? OR {0} IS NULL)"
 
 
 def _staged(table: Table) -> str:

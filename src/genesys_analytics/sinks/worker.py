@@ -3,8 +3,10 @@
 DuckDB releases the GIL while it runs a statement, so while this thread inserts and
 commits one batch, the caller's thread flattens the next (two cores busy instead of
 one). :meth:`Worker.submit` queues a job and returns at once (it blocks only while
-``depth`` jobs already wait: the caller's back-pressure, and the bound on batches held
-in memory); :meth:`Worker.call` waits for a job's result. A job that raises stops the
+``depth`` jobs already wait: the caller's back-pressure); :meth:`Worker.wait_for_room`
+waits until no job waits (the one running may go on), so a caller that builds a job's data
+only then holds at most one job's data beside the running one's; :meth:`Worker.call` waits
+for a job's result. A job that raises stops the
 worker: every later job is skipped, and the error is raised to the caller at its next
 ``submit`` or ``call``. ``idle``, if given, runs once the queue has stayed empty for
 ``idle_after`` seconds (work that can wait for a pause, e.g. folding a database's log: a
@@ -47,19 +49,27 @@ class Worker:
         self._worked = False  # a job ran since the idle work last ran
         self._error: BaseException | None = None
         self._skip = False  # set by stop(abort=True): queued jobs are dropped
+        self._queued = 0  # jobs put and not yet taken by the thread
+        self._taken = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._thread.start()
 
     def submit(self, run: Callable[[], Any]) -> None:
         """Queue ``run`` after what is queued; raise the error a job met, if any."""
         self.check()
-        self._jobs.put(_Job(run))
+        self._put(_Job(run))
+
+    def wait_for_room(self) -> None:
+        """Wait until the thread has taken every job queued (the last may still be running)."""
+        with self._taken:
+            while self._queued and self._thread.is_alive():
+                self._taken.wait(timeout=1.0)
 
     def call(self, run: Callable[[], T]) -> T:
         """Run ``run`` after what is queued and return its result (or raise its error)."""
         self.check()
         job = _Job(run, threading.Event())
-        self._jobs.put(job)
+        self._put(job)
         assert job.done is not None
         job.done.wait()
         self.check()
@@ -88,11 +98,19 @@ class Worker:
             self._jobs.put(None)
             self._thread.join()
 
+    def _put(self, job: _Job) -> None:
+        with self._taken:
+            self._queued += 1
+        self._jobs.put(job)
+
     def _loop(self) -> None:
         while True:
             job = self._next()
             if job is None:
                 return
+            with self._taken:
+                self._queued -= 1
+                self._taken.notify_all()
             try:
                 if self._error is None and not self._skip:
                     self._worked = True
