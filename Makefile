@@ -25,10 +25,14 @@ $(VENV)/.bench: $(STAMP)
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(VENV)/.bench
 
+# Compiled first, as an installed package is: a PYTHONDONTWRITEBYTECODE environment would
+# otherwise have every contender process compile the package again.
 bench: $(VENV)/.bench
+	@$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python -m bench.run
 
 bench-quick: $(VENV)/.bench
+	@$(BIN)/python -m compileall -q src >/dev/null
 	$(BIN)/python -m bench.run --quick
 
 lint: $(STAMP)
