@@ -31,8 +31,8 @@ from genesys_analytics.dlt import genesys_source
 from genesys_analytics.emulator import EmulatorSettings, run_emulator
 from genesys_analytics.extraction.checkpoints import incremental_start
 from genesys_analytics.extraction.datasets import DATASETS
+from genesys_analytics.sinks.checkpoints import Checkpoints
 from genesys_analytics.sinks.schema import Table
-from genesys_analytics.sinks.store import Checkpoints
 from genesys_analytics.timeutil import fmt, parse_instant
 
 from .conftest import NOW

@@ -12,8 +12,8 @@ from genesys_analytics.extraction.checkpoints import DEFAULT_LOOKBACK, matching,
 from genesys_analytics.extraction.datasets import resolve
 from genesys_analytics.extraction.engine import ExportRequest
 from genesys_analytics.extraction.estimate import estimate
+from genesys_analytics.sinks.checkpoints import Checkpoints
 from genesys_analytics.sinks.staging import StagedCheckpoints
-from genesys_analytics.sinks.store import Checkpoints
 from genesys_analytics.timeutil import UTC, Interval, fmt, parse_instant
 
 

@@ -35,7 +35,7 @@ from genesys_analytics.reports.kpi_names import Names
 from genesys_analytics.reports.kpi_observations import digest
 from genesys_analytics.reports.model import VolumeReport
 from genesys_analytics.reports.queue_names import QueueNames
-from genesys_analytics.sinks.store import CHUNKS_TABLE, UNNAMED_CHECKPOINTS
+from genesys_analytics.sinks.checkpoints import CHUNKS_TABLE, UNNAMED_CHECKPOINTS
 from genesys_analytics.timeutil import Interval, fmt
 
 CONVERSATIONS = "conversations"

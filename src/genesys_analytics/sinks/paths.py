@@ -42,9 +42,9 @@ import duckdb
 import orjson
 
 from genesys_analytics.errors import ConfigError
+from genesys_analytics.sinks.checkpoints import CHUNKS_TABLE
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import CONVERSATIONS, SCHEMA
-from genesys_analytics.sinks.store import CHUNKS_TABLE
 from genesys_analytics.sinks.views import VIEWS
 
 #: The file that makes a Parquet directory recognisably ours (ignored by Parquet readers,

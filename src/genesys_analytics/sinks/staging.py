@@ -21,8 +21,9 @@ from typing import Any
 import duckdb
 
 from genesys_analytics.errors import ConfigError
+from genesys_analytics.sinks.checkpoints import CHUNKS_TABLE
 from genesys_analytics.sinks.parts import Parts, parts_path
-from genesys_analytics.sinks.store import BATCH_FILES, CHUNKS_TABLE
+from genesys_analytics.sinks.store import BATCH_FILES
 
 
 def scratch_path(db: Path) -> Path:

@@ -52,7 +52,6 @@ import tempfile
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +61,8 @@ import orjson
 
 from genesys_analytics.api.records import record_json
 from genesys_analytics.config import StoreSettings
+from genesys_analytics.sinks.arrow_batch import ArrowBatch
+from genesys_analytics.sinks.checkpoints import CHUNKS_TABLE, of_dataset
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE, ConversationStorage
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
@@ -69,13 +70,10 @@ from genesys_analytics.sinks.views import create_views
 from genesys_analytics.sinks.worker import Worker
 
 if TYPE_CHECKING:
-    import pyarrow as pa
+    pass
 
 log = logging.getLogger(__name__)
 
-CHUNKS_TABLE = "_export_chunks"
-#: Files written before checkpoints named their dataset hold conversations only.
-UNNAMED_CHECKPOINTS = "conversations"
 # A batch is flushed at this many conversations or this many bytes of JSON, whichever
 # comes first, so memory is bounded by the batch whatever the size of the export.
 BATCH_SIZE = 2000
@@ -112,44 +110,6 @@ def table_ddl(table: Table) -> str:
 
 def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialize {type(value).__name__}")
-
-
-@dataclass(frozen=True)
-class ArrowBatch:
-    """A batch of records flattened to Arrow tables (on the caller's thread), with the range
-    of its records' start (None when one has none) for the lookup of stored copies."""
-
-    tables: dict[str, pa.Table]
-    rows: int
-    bounds: tuple[Any, Any] | None
-
-    @classmethod
-    def of(cls, storage: ConversationStorage, lines: Sequence[bytes]) -> ArrowBatch:
-        import pyarrow.compute as pc
-
-        _system_memory_pool()
-        tables = storage.arrow_tables(lines)
-        first = tables[storage.tables[0].name]
-        bounds = None
-        if first.num_rows and storage.start is not None:
-            column = first.column(storage.start[0])
-            if not column.null_count:
-                found = pc.min_max(column)
-                bounds = (found["min"].as_py(), found["max"].as_py())
-        return cls(tables, first.num_rows, bounds)
-
-
-@functools.cache
-def _system_memory_pool() -> None:
-    """Arrow allocates with the C library's malloc from here on, not its own mimalloc pool.
-
-    mimalloc keeps what a batch freed for the next (tens of MB at the peak of an export);
-    glibc, as an export sets it up (:mod:`genesys_analytics.extraction.allocator`), maps
-    large blocks on their own and gives them back when they are freed.
-    """
-    import pyarrow as pa
-
-    pa.set_memory_pool(pa.system_memory_pool())
 
 
 class DuckDBStore:
@@ -273,7 +233,7 @@ class DuckDBStore:
         sql = f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}"
         with self._lock:
             rows = self._worker.call(lambda: self.con.execute(sql).fetchall())
-        return _of_dataset(rows, dataset)
+        return of_dataset(rows, dataset)
 
     def commit(self) -> None:
         """Flush and commit everything written, then fold the WAL into the file."""
@@ -541,41 +501,6 @@ _WITHIN = " AND ({0} BETWEEN ? AND ? OR {0} IS NULL)"
 
 def _staged(table: Table) -> str:
     return f"_snapshot_{table.name}"
-
-
-class Checkpoints:
-    """The checkpoints of a DuckDB file, read without writing to it (for a dry run).
-
-    A missing file has none. Only ``done_chunks`` is offered: it is read-only.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-
-    def done_chunks(self, dataset: str) -> dict[str, dict[str, Any]]:
-        if not self.path.is_file():
-            return {}
-        con = duckdb.connect(str(self.path), read_only=True)
-        try:
-            found = con.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                [CHUNKS_TABLE],
-            ).fetchone()
-            if not found or not found[0]:
-                return {}
-            rows = con.execute(f"SELECT chunk_key, meta FROM {CHUNKS_TABLE}").fetchall()
-        finally:
-            con.close()
-        return _of_dataset(rows, dataset)
-
-
-def _of_dataset(rows: list[tuple[Any, Any]], dataset: str) -> dict[str, dict[str, Any]]:
-    done = {}
-    for key, text in rows:
-        meta = orjson.loads(text) if text else {}
-        if meta.get("dataset", UNNAMED_CHECKPOINTS) == dataset:
-            done[key] = meta
-    return done
 
 
 def _clear_scratch(directory: Path) -> None:
