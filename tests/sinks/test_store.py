@@ -9,7 +9,6 @@ from typing import Any
 
 import duckdb
 import orjson
-import pytest
 
 from genesys_analytics.emulator.data.org import Org, OrgSpec
 from genesys_analytics.sinks.files import open_sink
@@ -146,11 +145,6 @@ def test_raw_is_byte_exact_and_batches_split_by_bytes(tmp_path: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         raws = dict(con.execute("SELECT conversation_id, raw FROM conversations").fetchall())
     assert raws == {c["conversationId"]: orjson.dumps(c).decode() for c in convs}
-
-
-def test_raw_only_store_refuses_child_tables(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
-        DuckDBStore(tmp_path / "x.duckdb", raw_only=True)
 
 
 def test_jsonl_is_globally_ordered_whatever_order_chunks_finish_in(tmp_path: Path) -> None:

@@ -44,14 +44,10 @@ class FlatStorage:
     def batch_keys(self) -> str:
         return f"SELECT {as_str('j.' + self.key_field)} FROM _batch"
 
-    def stage_sql(self, *, raw_only: bool = False) -> str:
-        if raw_only:
-            raise ValueError(f"the {self.dataset} dataset has no raw-only staging")
+    def stage_sql(self) -> str:
         return stage_batch(self.structure)
 
-    def insert_sql(self, table: str, *, raw_only: bool = False) -> str:
-        if raw_only:
-            raise ValueError(f"the {self.dataset} dataset has no raw-only staging")
+    def insert_sql(self, table: str) -> str:
         names = ", ".join(SCHEMA[table].names)
         return f"INSERT INTO {table} ({names}) {self.selects[table]}"
 

@@ -18,13 +18,10 @@ from typing import TYPE_CHECKING
 
 from genesys_analytics.sinks.columns import TABLES
 from genesys_analytics.sinks.ndjson import conversation_tables_json
-from genesys_analytics.sinks.schema import CONVERSATIONS, SCHEMA, Table
+from genesys_analytics.sinks.schema import SCHEMA, Table
 
 if TYPE_CHECKING:
     import pyarrow as pa
-
-#: What a raw-only store keeps of a conversation (all that a JSON Lines file needs).
-RAW_ONLY_COLUMNS = ("conversation_id", "conversation_start", "conversation_date", "raw")
 
 
 @dataclass(frozen=True)
@@ -46,21 +43,18 @@ class ConversationStorage:
         """The tables of a batch of records, each as ``orjson.dumps`` wrote it."""
         return conversation_tables_json(lines)
 
-    def columns(self, table: str, *, raw_only: bool = False) -> tuple[str, ...]:
-        """The columns of ``table`` a store fills (``raw_only``: :data:`RAW_ONLY_COLUMNS`)."""
-        if raw_only and table != CONVERSATIONS.name:
-            raise ValueError("raw_only stages the conversations table only")
-        names = SCHEMA[table].names
-        return tuple(c for c in names if c in RAW_ONLY_COLUMNS) if raw_only else names
+    def columns(self, table: str) -> tuple[str, ...]:
+        """The columns of ``table`` a store fills."""
+        return SCHEMA[table].names
 
-    def stage_sql(self, *, raw_only: bool = False) -> str:
+    def stage_sql(self) -> str:
         raise ValueError("conversations are flattened by Arrow (arrow_tables), not staged in SQL")
 
-    def insert_sql(self, table: str, *, raw_only: bool = False) -> str:
+    def insert_sql(self, table: str) -> str:
         raise ValueError("conversations are flattened by Arrow (arrow_tables), not staged in SQL")
 
 
 CONVERSATIONS_STORAGE = ConversationStorage()
 
 
-__all__ = ["CONVERSATIONS_STORAGE", "RAW_ONLY_COLUMNS", "ConversationStorage"]
+__all__ = ["CONVERSATIONS_STORAGE", "ConversationStorage"]

@@ -230,8 +230,6 @@ class Storage(Protocol):
     ``start`` names a column of the key tables that never changes for a record (and the
     expression over ``_batch`` that computes it): the store looks for stored copies of a
     batch's keys only within the batch's range of it, which DuckDB's zone maps prune.
-    ``raw_only`` staging keeps just the key, the sort time, the date and ``raw`` of the
-    first table (all that a JSON Lines file needs).
     """
 
     @property
@@ -261,9 +259,9 @@ class Storage(Protocol):
     @property
     def child_stages(self) -> tuple[str, ...]: ...
 
-    def stage_sql(self, *, raw_only: bool = False) -> str: ...
+    def stage_sql(self) -> str: ...
 
-    def insert_sql(self, table: str, *, raw_only: bool = False) -> str: ...
+    def insert_sql(self, table: str) -> str: ...
 
 
 __all__ = [

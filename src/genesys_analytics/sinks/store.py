@@ -126,7 +126,6 @@ class DuckDBStore:
         batch_size: int = BATCH_SIZE,
         batch_bytes: int = BATCH_BYTES,
         commit_every: int = 1,
-        raw_only: bool = False,
         scratch_dir: Path | None = None,
         settings: StoreSettings | None = None,
     ) -> None:
@@ -137,12 +136,9 @@ class DuckDBStore:
         self._tables: dict[str, list[Table]] = {
             s.dataset: [t for t in s.tables if only is None or t.name in only] for s in storages
         }
-        if raw_only and any(len(ts) != 1 for ts in self._tables.values()):
-            raise ValueError("raw_only stages the first table of each dataset only")
         self.batch_size = batch_size
         self.batch_bytes = batch_bytes
         self.commit_every = commit_every
-        self.raw_only = raw_only  # stage only what a JSON Lines file needs
         self._lock = threading.RLock()
         self._pending: dict[str, dict[str, bytes]] = {name: {} for name in self._storages}
         self._pending_bytes = 0
@@ -349,7 +345,7 @@ class DuckDBStore:
 
     def _upsert(self, storage: Storage, path: str, total: int) -> None:
         tables = self._tables[storage.dataset]
-        self.con.execute(storage.stage_sql(raw_only=self.raw_only), [path])
+        self.con.execute(storage.stage_sql(), [path])
         if storage.child_stages and any(t.name not in storage.key_tables for t in tables):
             for sql in storage.child_stages:
                 self.con.execute(sql)
@@ -357,7 +353,7 @@ class DuckDBStore:
             # A snapshot fills staging tables; its checkpoint swaps them in (``_swap``).
             for table in tables:
                 self._snapshot_stage(table)
-                insert = storage.insert_sql(table.name, raw_only=self.raw_only)
+                insert = storage.insert_sql(table.name)
                 self.con.execute(
                     insert.replace(f"INTO {table.name} ", f"INTO {_staged(table)} ", 1)
                 )
@@ -365,7 +361,7 @@ class DuckDBStore:
         batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
         self._replace(storage, storage.batch_keys, batch, *self._within(storage), total)
         for table in tables:
-            self.con.execute(storage.insert_sql(table.name, raw_only=self.raw_only))
+            self.con.execute(storage.insert_sql(table.name))
 
     def _write_arrow(self, storage: ConversationStorage, batch: ArrowBatch) -> None:
         """Upsert one batch of Arrow tables in the open transaction (as ``_write_batch``).
@@ -385,7 +381,7 @@ class DuckDBStore:
             raw = f"SELECT {storage.key_column} AS k, raw FROM {first}"
             self._replace(storage, storage.batch_keys, raw, within, bounds, batch.rows)
             for table in self._tables[storage.dataset]:
-                names = ", ".join(storage.columns(table.name, raw_only=self.raw_only))
+                names = ", ".join(storage.columns(table.name))
                 self.con.execute(
                     f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {views[table.name]}"
                 )
