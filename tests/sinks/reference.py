@@ -56,7 +56,10 @@ def parse_ts(value: Any) -> datetime | None:
         return None
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
-    return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
+    try:
+        return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
+    except OverflowError:  # past year 9999 (or before year 1) in UTC
+        return None
 
 
 def _str(value: Any) -> str | None:

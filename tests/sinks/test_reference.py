@@ -399,3 +399,11 @@ def test_timestamps_parse_as_the_reference_does(stamps: list[str]) -> None:
     for tables in (conversation_tables(convs), conversation_tables_json(lines)):
         starts = tables["conversations"].column("conversation_start")
         assert starts.to_pylist() == [parse_ts(s) for s in stamps]
+
+
+def test_a_timestamp_beyond_year_9999_in_utc_is_null() -> None:
+    stamps = ["9999-12-31T23:00:00-05:30", "0001-01-01T00:30:00+01:00"]
+    convs = [{"conversationId": str(i), "conversationStart": s} for i, s in enumerate(stamps)]
+    lines = [orjson.dumps(c) for c in convs]
+    for tables in (conversation_tables(convs), conversation_tables_json(lines)):
+        assert tables["conversations"].column("conversation_start").to_pylist() == [None, None]

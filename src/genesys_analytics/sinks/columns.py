@@ -85,7 +85,10 @@ def parse_ts(value: Any) -> datetime | None:
         return None
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
-    return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
+    try:
+        return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
+    except OverflowError:  # past year 9999 (or before year 1) in UTC
+        return None
 
 
 def conversation_tables(records: Iterable[Mapping[str, Any]]) -> dict[str, pa.Table]:

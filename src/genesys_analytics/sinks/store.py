@@ -54,7 +54,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import orjson
@@ -68,9 +68,6 @@ from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
 from genesys_analytics.sinks.views import create_views
 from genesys_analytics.sinks.worker import Worker
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 
