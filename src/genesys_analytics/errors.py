@@ -10,7 +10,8 @@
     ├── PaginationError          the service paged inconsistently (repeated cursor/page, cap)
     ├── JobFailed                an async job ended FAILED/EXPIRED/CANCELLED or timed out
     ├── IncompleteExport         an export could not prove a chunk complete
-    └── OutputBusy               wait: another export is writing the same output (its lock)
+    ├── OutputBusy               wait: another export is writing the same output (its lock)
+    └── OutputFailed             free disk space or raise DuckDB's memory cap, then resume
 
 Every error maps to one CLI exit code (``EXIT_CODES``). No error ever holds a token or
 a client secret: the body excerpt is scrubbed of anything that looks like one.
@@ -113,6 +114,13 @@ class OutputBusy(GenesysError):
     exit_code = 11
 
 
+class OutputFailed(GenesysError):
+    """The output refused a write: its disk is full or unwritable, or DuckDB needed more
+    memory than its cap. What was checkpointed before it is kept."""
+
+    exit_code = 12
+
+
 EXIT_CODES: dict[type[GenesysError], int] = {
     cls: cls.exit_code
     for cls in (
@@ -127,6 +135,7 @@ EXIT_CODES: dict[type[GenesysError], int] = {
         JobFailed,
         IncompleteExport,
         OutputBusy,
+        OutputFailed,
     )
 }
 
@@ -139,6 +148,7 @@ __all__ = [
     "IncompleteExport",
     "JobFailed",
     "OutputBusy",
+    "OutputFailed",
     "PaginationError",
     "PermissionDenied",
     "RateLimited",

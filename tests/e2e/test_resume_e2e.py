@@ -89,3 +89,25 @@ def test_ctrl_c_says_how_to_resume_and_resume_is_exact(tmp_path: Path) -> None:
         assert res.returncode == 0, res.stderr
         ids = [r.split('"conversationId":"')[1].split('"')[0] for r in out.read_text().splitlines()]
         assert sorted(ids) == emu.truth(START, END)["ids"]
+
+
+def test_a_store_over_its_memory_cap_says_what_to_set_and_resume_is_exact(
+    tmp_path: Path,
+) -> None:
+    settings = EmulatorSettings(seed=23, days=6, per_day=150, now=NOW)
+    with run_emulator(settings) as emu:
+        out = tmp_path / "export.duckdb"
+        args = ["export", "--start", fmt(START), "--end", fmt(END), "--out", str(out)]
+        args += ["--format", "duckdb", "--method", "query", "--workers", "2"]
+        res = run_cli(args, cli_env(emu, GENESYS_DUCKDB_MEMORY="2MB"), tmp_path)
+        assert res.returncode == 12, res.stderr
+        assert "Traceback" not in res.stderr
+        last = res.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: DuckDB needed more memory than its cap (2MB) to write ")
+        assert "GENESYS_DUCKDB_MEMORY" in last and "--resume" in last
+        res = run_cli([*args, "--resume"], cli_env(emu), tmp_path)
+        assert res.returncode == 0, res.stderr
+        con = duckdb.connect(str(out), read_only=True)
+        ids = [r[0] for r in con.execute("select conversation_id from conversations").fetchall()]
+        assert len(ids) == len(set(ids))
+        assert sorted(ids) == emu.truth(START, END)["ids"]

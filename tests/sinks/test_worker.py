@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from genesys_analytics.errors import OutputFailed
 from genesys_analytics.sinks import store as store_module
 from genesys_analytics.sinks.store import DuckDBStore
 from genesys_analytics.sinks.worker import Worker
@@ -74,7 +75,7 @@ def test_a_batch_that_fails_on_the_writer_thread_is_raised_by_the_next_call(
     assert store.done_chunks("conversations").keys() == {"k1"}  # "a" is in: nothing queued
     store._replace = full  # type: ignore[method-assign]
     store.write("conversations", [conv("b", day)])  # handed over: returns at once
-    with pytest.raises(duckdb.IOException, match="No space left"):
+    with pytest.raises(OutputFailed, match=r"\(No space left on device\); free disk space"):
         store.checkpoint("conversations", "k2", {})  # waits for what was handed over
     store.close()
     with duckdb.connect(str(db), read_only=True) as con:
@@ -176,3 +177,16 @@ def test_a_batch_is_committed_once_inserted_so_its_arrow_tables_go(tmp_path: Pat
         store.close()  # no checkpoint: the rows were committed all the same
     with duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM conversations").fetchall() == [(3,)]
+
+
+def test_translate_turns_a_jobs_error_into_the_callers_with_the_original_as_cause() -> None:
+    worker = Worker(translate=lambda exc: RuntimeError(f"said: {exc}"))
+
+    def fail() -> None:
+        raise ValueError("disk full")
+
+    worker.submit(fail)
+    with pytest.raises(RuntimeError, match="said: disk full") as caught:
+        worker.call(lambda: None)
+    assert isinstance(caught.value.__cause__, ValueError)
+    worker.stop()

@@ -64,6 +64,7 @@ from genesys_analytics.config import StoreSettings
 from genesys_analytics.sinks.arrow_batch import ArrowBatch
 from genesys_analytics.sinks.checkpoints import CHUNKS_TABLE, of_dataset
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE, ConversationStorage
+from genesys_analytics.sinks.refusal import output_error
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
 from genesys_analytics.sinks.views import create_views
@@ -154,6 +155,28 @@ class DuckDBStore:
             scratch_dir.mkdir(parents=True, exist_ok=True)
             self._tmpdir = scratch_dir
             self._cleanup = weakref.finalize(self, _clear_scratch, scratch_dir)
+        translate = functools.partial(output_error, self.path, self.settings.memory_limit)
+        try:
+            self._create(storages)
+        except duckdb.Error as exc:
+            self.con.close()
+            error = translate(exc)
+            if error is exc:
+                raise
+            raise error from exc
+        me = weakref.ref(self)  # the thread must not keep the store alive
+
+        def idle() -> None:
+            store = me()
+            if store is not None:
+                store._fold_if_due()
+
+        # Runs every statement from here on.
+        self._worker = Worker(depth=1, idle=idle, idle_after=IDLE_AFTER, translate=translate)
+        self._stop_worker = weakref.finalize(self, self._worker.stop, abort=True)
+
+    def _create(self, storages: Sequence[Storage]) -> None:
+        """Settings, the dataset tables, the checkpoints table and the report views."""
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute(f"SET memory_limit = '{self.settings.memory_limit}'")
         self.con.execute(f"SET threads = {self.settings.threads}")
@@ -166,16 +189,6 @@ class DuckDBStore:
             "(chunk_key VARCHAR PRIMARY KEY, meta JSON, finished_at TIMESTAMPTZ)"
         )
         create_views(self.con)  # report views: genesys_analytics.sinks.views
-        me = weakref.ref(self)  # the thread must not keep the store alive
-
-        def idle() -> None:
-            store = me()
-            if store is not None:
-                store._fold_if_due()
-
-        # Runs every statement from here on.
-        self._worker = Worker(depth=1, idle=idle, idle_after=IDLE_AFTER)
-        self._stop_worker = weakref.finalize(self, self._worker.stop, abort=True)
 
     @property
     def changes(self) -> dict[str, list[int]]:

@@ -11,7 +11,9 @@ worker: every later job is skipped, and the error is raised to the caller at its
 ``submit`` or ``call``. ``idle``, if given, runs once the queue has stayed empty for
 ``idle_after`` seconds (work that can wait for a pause, e.g. folding a database's log: a
 feeder that keeps the worker busy never waits for it, one that pauses does not pay for it
-at its end); then not again before the next job. Its error is a job's error.
+at its end); then not again before the next job. Its error is a job's error. ``translate``,
+if given, turns a job's error into the one the caller is to see (e.g. a database's own
+error into the library's).
 """
 
 from __future__ import annotations
@@ -42,10 +44,12 @@ class Worker:
         name: str = "duckdb-writer",
         idle: Callable[[], Any] | None = None,
         idle_after: float = 0.0,
+        translate: Callable[[BaseException], BaseException] | None = None,
     ) -> None:
         self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=depth)
         self._idle = idle
         self._idle_after = idle_after
+        self._translate = translate
         self._worked = False  # a job ran since the idle work last ran
         self._error: BaseException | None = None
         self._skip = False  # set by stop(abort=True): queued jobs are dropped
@@ -116,7 +120,7 @@ class Worker:
                     self._worked = True
                     job.result.append(job.run())
             except BaseException as exc:  # raised to the caller by check()
-                self._error = exc
+                self._fail(exc)
             finally:
                 if job.done is not None:
                     job.done.set()
@@ -135,8 +139,16 @@ class Worker:
             try:
                 self._idle()
             except BaseException as exc:  # raised to the caller by check()
-                self._error = exc
+                self._fail(exc)
         return self._jobs.get()
+
+    def _fail(self, exc: BaseException) -> None:
+        if self._translate is not None and isinstance(exc, Exception):
+            translated = self._translate(exc)
+            if translated is not exc:
+                translated.__cause__ = exc
+            exc = translated
+        self._error = exc
 
 
 __all__ = ["Worker"]
