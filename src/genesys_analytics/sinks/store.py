@@ -64,6 +64,7 @@ from genesys_analytics.config import StoreSettings
 from genesys_analytics.sinks.arrow_batch import ArrowBatch
 from genesys_analytics.sinks.checkpoints import CHUNKS_TABLE, of_dataset
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE, ConversationStorage
+from genesys_analytics.sinks.lookup import WITHIN, batch_range, replace_stored
 from genesys_analytics.sinks.refusal import output_error
 from genesys_analytics.sinks.schema import Storage, Table
 from genesys_analytics.sinks.sql import as_str
@@ -369,7 +370,7 @@ class DuckDBStore:
                 )
             return
         batch = f"SELECT {as_str('j.' + storage.key_field)} AS k, raw FROM _batch"
-        self._replace(storage, storage.batch_keys, batch, *self._within(storage), total)
+        self._replace(storage, storage.batch_keys, batch, *batch_range(self.con, storage), total)
         for table in tables:
             self.con.execute(storage.insert_sql(table.name))
 
@@ -385,7 +386,7 @@ class DuckDBStore:
         try:
             within, bounds = "", []
             if batch.bounds is not None and storage.start is not None:
-                within = _WITHIN.format(storage.start[0])
+                within = WITHIN.format(storage.start[0])
                 bounds = list(batch.bounds)
             first = views[storage.tables[0].name]
             raw = f"SELECT {storage.key_column} AS k, raw FROM {first}"
@@ -412,63 +413,13 @@ class DuckDBStore:
         bounds: list[Any],
         total: int,
     ) -> None:
-        """Count the batch's new and updated records and delete the stored copies of its keys.
-
-        ``keys`` selects the batch's keys, ``batch`` its ``(k, raw)`` pairs; ``within`` and
-        ``bounds`` limit the lookup among stored rows (:meth:`_within`).
-        """
+        """Count the batch's new and updated records and delete the stored copies of its keys
+        (:func:`~genesys_analytics.sinks.lookup.replace_stored`)."""
         tables = self._tables[storage.dataset]
-        key = storage.key_column
-        stored = f"{key} IN ({keys})"
-        keyed = [t.name for t in tables if t.name in storage.key_tables]
-        # Keys first: reading ``raw`` costs what the range holds, and a first run finds none.
-        held = " UNION ALL ".join(
-            f"SELECT {key} AS k FROM {name} WHERE {stored}{within}" for name in keyed
-        )
-        found = self.con.execute(f"SELECT count(*) FROM ({held})", bounds * len(keyed)).fetchone()
-        existing = found[0] if found else 0
-        updated = self._updated(storage, keyed, stored + within, bounds, batch) if existing else 0
+        existing, updated = replace_stored(self.con, storage, tables, keys, batch, within, bounds)
         counts = self._changes.setdefault(storage.dataset, [0, 0])
         counts[0] += total - existing
         counts[1] += updated
-        if existing:
-            for table in tables:
-                if table.name in keyed:
-                    self.con.execute(f"DELETE FROM {table.name} WHERE {stored}{within}", bounds)
-                else:
-                    self.con.execute(f"DELETE FROM {table.name} WHERE {stored}")
-
-    def _updated(
-        self, storage: Storage, keyed: list[str], where: str, bounds: list[Any], batch: str
-    ) -> int:
-        """How many of the batch's records differ from their stored copy (by ``raw``)."""
-        held = " UNION ALL ".join(
-            f"SELECT {storage.key_column} AS k, raw FROM {name} WHERE {where}" for name in keyed
-        )
-        row = self.con.execute(
-            "SELECT count(*) FILTER (WHERE h.raw::VARCHAR IS DISTINCT FROM b.raw::VARCHAR) "
-            f"FROM ({held}) h JOIN ({batch}) b USING (k)",
-            bounds * len(keyed),
-        ).fetchone()
-        return row[0] if row else 0
-
-    def _within(self, storage: Storage) -> tuple[str, list[Any]]:
-        """A filter that limits the lookup of stored keys to the batch's ``start`` range.
-
-        Stored rows outside it cannot hold the batch's keys (a record's start never
-        changes), and DuckDB skips their row groups by their min/max, so the lookup costs
-        what the batch's range holds, not what the file holds. Rows stored without a start
-        are always looked at; a batch with a record without one looks everywhere.
-        """
-        if storage.start is None:
-            return "", []
-        column, value = storage.start
-        row = self.con.execute(
-            f"SELECT min({value}), max({value}), count(*) - count({value}) FROM _batch"
-        ).fetchone()
-        if row is None or row[0] is None or row[2]:
-            return "", []
-        return _WITHIN.format(column), [row[0], row[1]]
 
     # -- snapshots ----------------------------------------------------------------------
 
@@ -499,10 +450,6 @@ class DuckDBStore:
             self.con.execute(f"DELETE FROM {table.name}")
             self.con.execute(f"INSERT INTO {table.name} SELECT * FROM {_staged(table)}")
             self.con.execute(f"DROP TABLE {_staged(table)}")
-
-
-#: Where a stored copy of a batch's record can be: within the range of the batch's start.
-_WITHIN = " AND ({0} BETWEEN ? AND ? OR {0} IS NULL)"
 
 
 def _staged(table: Table) -> str:
