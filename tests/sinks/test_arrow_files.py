@@ -15,10 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genesys_analytics.sinks.arrow_files import NULL_PARTITION, csv_rows, write_parquet
-from genesys_analytics.sinks.columns import arrow_schema, conversation_tables
+from genesys_analytics.sinks.columns import conversation_tables
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.schema import SCHEMA, Column, Table
 from genesys_analytics.sinks.tables import PartWriter, csv_columns
+from genesys_analytics.sinks.vectors import arrow_schema
 from tests.sinks.test_reference import conversation
 
 UTC = timezone.utc

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from genesys_analytics.sinks.columns import TABLES, arrow_schema, conversation_tables
+from genesys_analytics.sinks.columns import TABLES, conversation_tables
 from genesys_analytics.sinks.flatten import CONVERSATIONS_STORAGE
 from genesys_analytics.sinks.ndjson import conversation_tables_json, read_tables
 from genesys_analytics.sinks.schema import SCHEMA
+from genesys_analytics.sinks.vectors import arrow_schema
 from tests.sinks.reference import Rows, flatten, flatten_many, parse_ts
 
 UTC = timezone.utc

@@ -19,76 +19,36 @@ fields the tables use, each typed strictly), and the tables are cut from it with
 operations; Python only re-encodes each record (``raw``) and each participant's
 ``attributes`` as JSON. A batch Arrow refuses, or would type too loosely (a boolean
 metric value), is first cleaned record by record (:func:`_clean`, the rules above in
-Python). Timestamps in the API's own form are parsed by Arrow, any other string by
-:func:`parse_ts`.
+Python). The column operations and types are :mod:`genesys_analytics.sinks.vectors`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from genesys_analytics.sinks.schema import SCHEMA, Table
+from genesys_analytics.sinks.schema import SCHEMA
+from genesys_analytics.sinks.vectors import (
+    arrow_schema,
+    arrow_type,
+    bigint,
+    children,
+    distinct_sorted,
+    duration_ms,
+    timestamps,
+)
 
 if TYPE_CHECKING:  # pyarrow is imported when a batch is flattened, not with the package
     import pyarrow as pa
 
-UTC = timezone.utc
-#: Timestamps Arrow parses exactly as :func:`parse_ts` would (anything else goes to it).
-_API_TIME = r"^[1-9]\d{3}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$"
 _INT64 = (-(2**63), 2**63 - 1)
 
 #: The conversation tables, in the order :func:`conversation_tables` returns them.
 TABLES = ("conversations", "participants", "sessions", "segments", "session_metrics")
-
-
-@cache
-def arrow_type(sql_type: str) -> pa.DataType:
-    """The Arrow type that holds a column of DuckDB type ``sql_type`` (JSON as text)."""
-    import pyarrow as pa
-
-    if sql_type.endswith("[]"):
-        return pa.list_(arrow_type(sql_type[:-2]))
-    types = {
-        "VARCHAR": pa.string(),
-        "JSON": pa.string(),
-        "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
-        "BOOLEAN": pa.bool_(),
-        "INTEGER": pa.int32(),
-        "BIGINT": pa.int64(),
-        "DOUBLE": pa.float64(),
-        "DATE": pa.date32(),
-    }
-    return types[sql_type]
-
-
-def arrow_schema(table: Table) -> pa.Schema:
-    """The Arrow schema of ``table``: its columns, in order, with :func:`arrow_type` types."""
-    import pyarrow as pa
-
-    return pa.schema([pa.field(c.name, arrow_type(c.sql_type)) for c in table.columns])
-
-
-def parse_ts(value: Any) -> datetime | None:
-    """An API timestamp (``...Z`` or an offset) as an aware UTC datetime, else None."""
-    if not isinstance(value, str) or not value:
-        return None
-    text = value[:-1] + "+00:00" if value[-1] in "Zz" else value
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        return dt.replace(tzinfo=UTC)
-    try:
-        return dt if dt.utcoffset() == UTC.utcoffset(None) else dt.astimezone(UTC)
-    except OverflowError:  # past year 9999 (or before year 1) in UTC
-        return None
 
 
 def conversation_tables(records: Iterable[Mapping[str, Any]]) -> dict[str, pa.Table]:
@@ -241,11 +201,11 @@ class _Cut:
         convs, nested = self.convs, self.nested
         n = len(nested)
         cid = nested.field("conversationId")
-        starts = _timestamps(nested.field("conversationStart"))
-        ends = _timestamps(nested.field("conversationEnd"))
+        starts = timestamps(nested.field("conversationStart"))
+        ends = timestamps(nested.field("conversationEnd"))
         # participants: of which conversation (p_conv), only the objects
         plist = nested.field("participants")
-        parts, p_conv = _children(plist)
+        parts, p_conv = children(plist)
         if len(parts) != len(plist.flatten()):  # something else in a list: not counted
             if convs is None:
                 raise ValueError("a list of participants holds a null: pass the records")
@@ -264,7 +224,7 @@ class _Cut:
             parts.field("participantName"),
             attributes,
         ]
-        sess, s_part = _children(parts.field("sessions"))
+        sess, s_part = children(parts.field("sessions"))
         s_conv = p_conv.take(s_part)
         s_cid = cid.take(s_conv)
         sid = sess.field("sessionId")
@@ -277,26 +237,26 @@ class _Cut:
             sess.field("ani"),
             sess.field("dnis"),
         ]
-        segs, g_sess, g_index = _children(sess.field("segments"), index=True)
+        segs, g_sess, g_index = children(sess.field("segments"), index=True)
         g_conv = s_conv.take(g_sess)
         segments = [
             cid.take(g_conv),
             sid.take(g_sess),
             g_index,
             segs.field("segmentType"),
-            _timestamps(segs.field("segmentStart")),
-            _timestamps(segs.field("segmentEnd")),
+            timestamps(segs.field("segmentStart")),
+            timestamps(segs.field("segmentEnd")),
             segs.field("queueId"),
             segs.field("wrapUpCode"),
             segs.field("disconnectType"),
         ]
-        mets, m_sess = _children(sess.field("metrics"))
+        mets, m_sess = children(sess.field("metrics"))
         metrics = [
             s_cid.take(m_sess),
             sid.take(m_sess),
             mets.field("name"),
-            _bigint(mets.field("value")),
-            _timestamps(mets.field("emitDate")),
+            bigint(mets.field("value")),
+            timestamps(mets.field("emitDate")),
         ]
         conversations = [
             cid,
@@ -304,11 +264,11 @@ class _Cut:
             ends,
             ends.is_null(),
             nested.field("originatingDirection"),
-            _distinct_sorted(n, s_conv, sess.field("mediaType")),
+            distinct_sorted(n, s_conv, sess.field("mediaType")),
             divisions,
-            _distinct_sorted(n, g_conv, segs.field("queueId")),
+            distinct_sorted(n, g_conv, segs.field("queueId")),
             counts,
-            _duration_ms(starts, ends),
+            duration_ms(starts, ends),
             starts.cast(pa.date32()),
             raw,
         ]
@@ -319,24 +279,6 @@ class _Cut:
             "segments": segments,
             "session_metrics": metrics,
         }
-
-
-def _children(lists: pa.ListArray, *, index: bool = False) -> Any:
-    """The objects in ``lists`` (nulls dropped), the row of each one's parent, and, with
-    ``index``, each one's position in its list (nulls counted)."""
-    import pyarrow.compute as pc
-
-    items = lists.flatten()
-    parent = pc.list_parent_indices(lists)
-    found = [items, parent]
-    if index:  # a flattened item's index, less where its list starts among them
-        offsets = lists.offsets
-        start = pc.subtract(offsets.take(parent), offsets[0])
-        found.append(pc.subtract(_positions(len(items)), start))
-    if items.null_count:
-        valid = items.is_valid()
-        found = [a.filter(valid) for a in found]
-    return tuple(found)
 
 
 def _list(value: Any) -> list[Any]:
@@ -367,31 +309,6 @@ def _attributes(convs: list[Mapping[str, Any]]) -> pa.Array:
     )
 
 
-def _distinct_sorted(n: int, owner: pa.Array, values: pa.Array) -> pa.Array:
-    """Per row ``0..n-1``: the distinct non-null ``values`` it owns, sorted."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    pairs = pa.table({"o": owner, "v": values}).filter(values.is_valid())
-    pairs = pairs.group_by(["o", "v"], use_threads=False).aggregate([])
-    pairs = pairs.sort_by([("o", "ascending"), ("v", "ascending")])
-    owners = pairs.column("o").combine_chunks().cast(pa.int32())
-    # each row's items end where the run of its owner ends (or the last run before it does)
-    runs = pc.run_end_encode(owners, run_end_type=pa.int32())
-    run = pc.index_in(_positions(n), value_set=runs.values)
-    ends = pc.fill_null_forward(runs.run_ends.take(run)).fill_null(0)
-    offsets = pa.concat_arrays([pa.array([0], pa.int32()), ends.cast(pa.int32())])
-    return pa.ListArray.from_arrays(offsets, pairs.column("v").combine_chunks())
-
-
-def _positions(n: int) -> pa.Array:
-    """``0, 1, …, n - 1`` as int32, built by Arrow."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    return pc.subtract(pc.cumulative_sum(pa.repeat(pa.scalar(1, pa.int32()), n)), 1)
-
-
 def _int(value: Any) -> int | None:
     """A number as a BIGINT (floats rounded half to even); anything else, or too big, None."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -403,50 +320,4 @@ def _int(value: Any) -> int | None:
     return value if _INT64[0] <= value <= _INT64[1] else None
 
 
-def _bigint(values: pa.Array) -> pa.Array:
-    """DOUBLE values rounded half to even as BIGINT (beyond BIGINT: NULL); BIGINT as is."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if values.type == pa.int64():
-        return values
-    rounded = pc.round(values, 0, round_mode="half_to_even")
-    fits = pc.and_(pc.greater_equal(rounded, -(2.0**63)), pc.less(rounded, 2.0**63))
-    return pc.if_else(fits, rounded, None).cast(pa.int64())
-
-
-def _timestamps(text: pa.Array) -> pa.Array:
-    """Strings parsed as instants (UTC); unparseable, NULL."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    kind = arrow_type("TIMESTAMPTZ")
-    strings = len(text) - text.null_count
-    if not strings or pc.sum(pc.match_substring_regex(text, _API_TIME)).as_py() == strings:
-        try:  # every string is in the API's own form
-            return text.cast(kind)
-        except pa.ArrowInvalid:  # a form that is not a valid date (e.g. February 30th)
-            pass
-    return pa.array([parse_ts(v) for v in text.to_pylist()], kind)
-
-
-def _duration_ms(starts: pa.Array, ends: pa.Array) -> pa.Array:
-    """``round((end - start).total_seconds() * 1000)``, half to even, as the reference does."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    micros = pc.subtract(ends.cast(pa.int64()), starts.cast(pa.int64()))
-    seconds = pc.divide(micros.cast(pa.float64()), 1e6)
-    millis = pc.round(pc.multiply(seconds, 1000.0), 0, round_mode="half_to_even")
-    return millis.cast(pa.int64())
-
-
-__all__ = [
-    "TABLES",
-    "arrow_schema",
-    "arrow_type",
-    "conversation_tables",
-    "cut_tables",
-    "nested_type",
-    "parse_ts",
-]
+__all__ = ["TABLES", "conversation_tables", "cut_tables", "nested_type"]
